@@ -1,0 +1,77 @@
+"""`check("sgd")` in a student's notebook: the public checks of one function.
+
+It uses the same registry, seeds and messages as `autograder grade`. The
+student's functions are probed in forks of the notebook's own process, so a
+crash or an endless loop costs a probe, not the kernel. While the autograder
+itself runs a notebook, `check()` does nothing.
+"""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from autograder import FUNCTIONS, grading, settings as settings_mod
+from autograder.checks import CHECKS
+from autograder.worker import probes, runner
+
+
+class LocalSession:
+    """Probes run in forks of this process (the same protocol as the sandbox's)."""
+
+    def probe(self, probe_id, kind, inputs, seed, limit):
+        def call():
+            sys.stdout = sys.stderr = open(os.devnull, "w")
+            probes.seed_everything(int(seed))
+            return probes.PROBES[kind](self.ns, inputs)
+
+        return runner.run_unit(call, float(limit), continue_in_child=False).outcome
+
+
+class Summary:
+    """What check() returns: shown as Markdown in Jupyter, as text elsewhere."""
+
+    def __init__(self, function: str, results: list):
+        self.function, self.results = function, results
+
+    @property
+    def passed(self) -> bool:
+        return all(r.passed for r in self.results)
+
+    def _lines(self):
+        for r in self.results:
+            mark = "✅" if r.passed else "❌"
+            yield f"{mark} **{r.name}**" + ("" if r.passed else "\n\n" + r.output)
+
+    def _repr_markdown_(self):
+        return "\n\n".join(self._lines())
+
+    def __repr__(self):
+        return "\n\n".join(self._lines())
+
+
+def _find_config(start: Path) -> Path | None:
+    for folder in [start, *start.parents]:
+        if (folder / "course.yaml").is_file():
+            return folder / "course.yaml"
+    return None
+
+
+def check(name: str, namespace: dict | None = None, config: str | Path | None = None):
+    if os.environ.get("AUTOGRADER_GRADING"):
+        return None
+    wanted = FUNCTIONS + ("training",)
+    if name not in wanted:
+        raise ValueError(f"check({name!r}): expected one of {', '.join(wanted)}")
+    ns = namespace if namespace is not None else vars(sys.modules["__main__"])
+    path = Path(config) if config else _find_config(Path.cwd())
+    settings = settings_mod.load(path)
+    checks = [c for c in CHECKS.values()
+              if c.function == name and settings.check(c.id).visibility == "public"]
+    plan, wanted_probes = grading.plan_checks(checks, settings, {"public": settings.seed})
+    names = runner.inventory(ns)
+    session = LocalSession()
+    session.ns = ns
+    observed = grading.run_probes(session, plan, names, settings.limits)
+    return Summary(name, grading.results_for(checks, settings, plan, wanted_probes, observed,
+                                             names, None))

@@ -1,0 +1,151 @@
+"""The grader's side of the sandbox: a warm zygote and one session per submission.
+
+The grader never runs student code. It asks the zygote for a fresh process per
+submission, sends it the submission and then one probe at a time, and reads back
+data. Every wait has a deadline; a process that misses one is killed with its
+whole session, and the probes it still owed fail with a message that says so.
+"""
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+
+from autograder import sandbox, wire
+
+GRACE = 5.0   # seconds the grader waits beyond a unit's own limit before it kills
+
+
+class WorkerError(Exception):
+    """The warm worker could not be started or stopped answering."""
+
+
+class Worker:
+    """A warm process with torch imported that forks one child per submission."""
+
+    def __init__(self):
+        parent, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        env = dict(os.environ)
+        env.setdefault("PYTHONHASHSEED", "0")
+        self._proc = subprocess.Popen(
+            [sys.executable, "-m", "autograder.worker", str(child.fileno())],
+            pass_fds=[child.fileno()], env=env, stdin=subprocess.DEVNULL)
+        child.close()
+        self._control = parent
+        self._lock = threading.Lock()
+        self._control.settimeout(120)
+        try:
+            hello = json.loads(self._control.recv(4096) or b"{}")
+        except (OSError, ValueError) as exc:
+            raise WorkerError(f"the warm worker did not start: {exc}") from None
+        if hello.get("op") != "ready":
+            raise WorkerError(f"the warm worker did not start (exit code {self._proc.poll()})")
+        self.torch_version = hello.get("torch")
+
+    def spawn(self) -> "Session":
+        with self._lock:
+            try:
+                self._control.send(b'{"op": "spawn"}')
+                msg, fds, _, _ = socket.recv_fds(self._control, 4096, 1)
+            except OSError as exc:
+                raise WorkerError(f"the warm worker stopped answering: {exc}") from None
+            if not fds:
+                raise WorkerError("the warm worker stopped answering")
+        info = json.loads(msg)
+        return Session(socket.socket(fileno=fds[0]), int(info["pid"]))
+
+    def close(self) -> None:
+        try:
+            self._control.close()
+        finally:
+            try:
+                self._proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self._proc.kill()
+                self._proc.wait()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+class Session:
+    """The conversation with one submission's process."""
+
+    def __init__(self, sock: socket.socket, pid: int):
+        self.sock, self.pid = sock, pid
+        self.dead: str | None = None     # why the process can no longer answer
+
+    def _recv(self, deadline: float):
+        try:
+            msg = wire.recv(self.sock, deadline)
+        except wire.Timeout:
+            self.kill(f"it stopped answering for more than {GRACE:g} s past its limit")
+            return None
+        except (wire.WireError, OSError, ValueError) as exc:
+            self.kill(f"its report could not be read ({exc})")
+            return None
+        if msg is None:
+            self.kill("its process ended unexpectedly")
+        return msg
+
+    def load(self, submission: dict, limits: dict) -> tuple[list[dict], dict | None]:
+        """Run the cells. Returns (cell outcomes, inventory of names or None)."""
+        cells: list[dict] = []
+        try:
+            wire.send(self.sock, {"op": "load", "submission": submission, "limits": limits})
+        except OSError as exc:
+            self.kill(f"it could not be started ({exc})")
+            return cells, None
+        per_cell = float(limits["cell_seconds"]) + GRACE
+        while True:
+            msg = self._recv(time.monotonic() + per_cell)
+            if msg is None:
+                return cells, None
+            if msg.get("op") == "cell":
+                cells.append(msg)
+            elif msg.get("op") == "loaded":
+                return cells, msg.get("names") or {}
+            else:
+                self.kill("it sent something unexpected")
+                return cells, None
+
+    def probe(self, probe_id: str, kind: str, inputs, seed: int, limit: float) -> dict:
+        if self.dead:
+            return {"status": "lost", "error": {"type": "lost", "message": self.dead}}
+        try:
+            wire.send(self.sock, {"op": "probe", "id": probe_id, "kind": kind,
+                                  "inputs": inputs, "seed": seed, "limit": limit})
+        except OSError as exc:
+            self.kill(f"its process ended unexpectedly ({exc})")
+            return {"status": "lost", "error": {"type": "lost", "message": self.dead}}
+        msg = self._recv(time.monotonic() + limit + GRACE)
+        if msg is None or msg.get("id") != probe_id:
+            if msg is not None:
+                self.kill("it answered a different probe")
+            return {"status": "lost", "error": {"type": "lost", "message": self.dead}}
+        msg.pop("op", None)
+        msg.pop("id", None)
+        return msg
+
+    def kill(self, reason: str | None = None) -> None:
+        if reason and not self.dead:
+            self.dead = reason
+        sandbox.kill_session(self.pid)
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+
+    def close(self) -> None:
+        try:
+            wire.send(self.sock, {"op": "bye"})
+        except OSError:
+            pass
+        self.kill()

@@ -1,0 +1,1 @@
+"""Per-submission outputs: Gradescope's results.json and the feedback page."""

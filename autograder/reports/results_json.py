@@ -1,0 +1,43 @@
+"""Gradescope's results.json schema, from a Report."""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from autograder.grading import Report
+
+
+def to_gradescope(report: Report) -> dict:
+    tests = []
+    for r in report.results:
+        tests.append({
+            "name": r.name,
+            "score": r.score,
+            "max_score": r.max_score,
+            "status": "passed" if r.score == r.max_score else "failed",
+            "output": r.output,
+            "output_format": "md",
+            "visibility": "visible" if r.visibility == "public" else "after_published",
+            "tags": [r.function] + ([r.mistake] if r.mistake else []),
+        })
+    return {
+        "score": report.score,
+        "output": "\n\n".join(report.output),
+        "output_format": "md",
+        "execution_time": report.seconds,
+        "tests": tests,
+        "extra_data": {"submission": report.submission_id, "sha256": report.sha256,
+                       "seed": report.public_seed, "grader_version": report.version},
+    }
+
+
+def write(report: Report, out_dir: Path) -> Path:
+    """Write DIR/<id>/results.json atomically, so a kill never leaves half a file."""
+    folder = Path(out_dir) / report.submission_id
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / "results.json"
+    tmp = folder / ".results.json.tmp"
+    tmp.write_text(json.dumps(to_gradescope(report), indent=2, ensure_ascii=False), encoding="utf-8")
+    os.replace(tmp, target)
+    return target

@@ -1,0 +1,116 @@
+"""Read .py / .ipynb files and nbgrader trees into Submissions. Never executes anything."""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+MAX_BYTES = 20 * 1024 * 1024
+
+
+class UsageError(Exception):
+    """The command line names something that cannot be graded as asked."""
+
+
+@dataclass(frozen=True)
+class Submission:
+    id: str
+    path: str
+    kind: str                       # "py" | "ipynb"
+    cells: tuple[str, ...] = ()
+    sha256: str = ""
+    error: str | None = None        # why it cannot run at all (it still gets a results.json)
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    def to_dict(self) -> dict:
+        return {"id": self.id, "path": self.path, "kind": self.kind, "cells": list(self.cells)}
+
+
+def _notebook_cells(path: Path, raw: bytes) -> tuple[tuple[str, ...], str | None]:
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return (), f"{path}: not a notebook: byte {exc.start} is not UTF-8 text"
+    try:
+        json.loads(text)
+    except ValueError as exc:
+        return (), f"{path}: not a notebook: invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
+    try:
+        nb = nbformat.reads(text, as_version=4)
+        nbformat.validate(nb)
+    except nbformat.ValidationError as exc:
+        where = "/".join(str(p) for p in getattr(exc, "absolute_path", [])) or "top level"
+        return (), f"{path}: not a valid notebook (nbformat 4) at {where}: {exc.message}"
+    except Exception as exc:  # nbformat raises several kinds for foreign JSON
+        return (), f"{path}: not a valid notebook: {exc}"
+    cells = tuple(c.source for c in nb.cells if c.cell_type == "code")
+    return cells, None
+
+
+def load(path: str | Path, submission_id: str | None = None) -> Submission:
+    path = Path(path)
+    kind = "ipynb" if path.suffix == ".ipynb" else "py"
+    sid = submission_id or path.stem
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        return Submission(sid, str(path), kind, error=f"{path}: cannot read it: {exc.strerror}")
+    sha = hashlib.sha256(raw).hexdigest()
+    if len(raw) > MAX_BYTES:
+        return Submission(sid, str(path), kind, sha256=sha,
+                          error=f"{path}: {len(raw) / 2**20:.1f} MB is larger than the "
+                                f"{MAX_BYTES // 2**20} MB a submission may have")
+    if not raw.strip():
+        return Submission(sid, str(path), kind, sha256=sha, error=f"{path}: the file is empty")
+    if kind == "ipynb":
+        cells, error = _notebook_cells(path, raw)
+        return Submission(sid, str(path), kind, cells, sha, error)
+    if b"\0" in raw:
+        return Submission(sid, str(path), kind, sha256=sha,
+                          error=f"{path}: a binary file, not Python source")
+    try:
+        source = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return Submission(sid, str(path), kind, sha256=sha,
+                          error=f"{path}: byte {exc.start} is not UTF-8 text")
+    return Submission(sid, str(path), kind, (source,), sha)
+
+
+def _nbgrader_student(path: Path) -> str | None:
+    """The student id of a file in a ``submitted/<student>/<assignment>/`` tree."""
+    parts = path.parts
+    if "submitted" in parts:
+        i = len(parts) - 1 - parts[::-1].index("submitted")
+        if len(parts) > i + 3:
+            return parts[i + 1]
+    return None
+
+
+def discover(inputs: list[str]) -> list[Submission]:
+    """Expand files, directories and nbgrader trees; stop if two inputs share an id."""
+    found: list[tuple[str, Path]] = []
+    for item in inputs:
+        p = Path(item)
+        if p.is_dir():
+            files = sorted(q for q in p.rglob("*") if q.suffix in (".py", ".ipynb")
+                           and q.is_file() and ".ipynb_checkpoints" not in q.parts)
+            if not files:
+                raise UsageError(f"{p}: no .py or .ipynb files in this directory")
+        elif p.is_file():
+            if p.suffix not in (".py", ".ipynb"):
+                raise UsageError(f"{p}: expected a .py or .ipynb file")
+            files = [p]
+        else:
+            raise UsageError(f"{p}: no such file or directory")
+        for f in files:
+            found.append((_nbgrader_student(f.resolve()) or f.stem, f))
+    by_id: dict[str, Path] = {}
+    for sid, f in found:
+        if sid in by_id and by_id[sid].resolve() != f.resolve():
+            raise UsageError(f"two submissions have the id {sid!r}: {by_id[sid]} and {f}; "
+                             "rename one of them")
+        by_id[sid] = f
+    return [load(f, sid) for sid, f in by_id.items()]

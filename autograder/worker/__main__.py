@@ -1,0 +1,67 @@
+"""The warm zygote: imports torch once, then forks one process per submission.
+
+Started by the grader with one end of a SOCK_SEQPACKET socket pair. Each
+``spawn`` request gets a fresh socket pair; the forked child keeps one end and
+the grader receives the other (SCM_RIGHTS), so it talks to the child directly.
+The zygote never sees a submission and never holds the reference solution.
+"""
+from __future__ import annotations
+
+import ctypes
+import json
+import os
+import signal
+import socket
+import sys
+
+
+def _become_subreaper() -> None:
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER: orphans come back here to be reaped
+    except OSError:
+        pass
+
+
+def main() -> None:
+    control = socket.socket(fileno=int(sys.argv[1]))
+    import torch
+
+    torch.set_num_threads(1)          # before any fork: no OpenMP pool to deadlock in children
+    torch.set_num_interop_threads(1)
+    import numpy  # noqa: F401  (warm)
+
+    from autograder.worker import runner
+
+    _become_subreaper()
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)   # children are reaped automatically
+    signal.signal(signal.SIGINT, signal.SIG_IGN)    # the grader decides when we stop
+    control.send(json.dumps({"op": "ready", "pid": os.getpid(),
+                             "torch": torch.__version__}).encode())
+    while True:
+        try:
+            data = control.recv(4096)
+        except InterruptedError:
+            continue
+        if not data:
+            os._exit(0)
+        request = json.loads(data)
+        if request.get("op") != "spawn":
+            continue
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        pid = os.fork()
+        if pid == 0:
+            control.close()
+            ours.close()
+            try:
+                runner.serve(theirs)
+            finally:
+                os._exit(0)
+        theirs.close()
+        socket.send_fds(control, [json.dumps({"op": "spawned", "pid": pid}).encode()],
+                        [ours.fileno()])
+        ours.close()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,164 @@
+"""The submission's process: run its cells, then answer probes.
+
+Every unit of work (a cell or a probe) runs in a fork of this process, which
+keeps the state from before the unit as a checkpoint:
+
+* a probe's fork reports what it observed and exits, so probes never see each
+  other's side effects, and a crash or hang costs only that probe;
+* a cell's fork, when the cell finishes in time (even by raising), becomes the
+  new runner and this process exits; when it hangs or dies, it is killed and
+  this process carries on with the next cell, without the cell's effects.
+"""
+from __future__ import annotations
+
+import inspect
+import os
+import signal
+import socket
+import time
+import types
+from dataclasses import dataclass
+
+from autograder import wire
+from autograder.worker import executor, probes
+from autograder import sandbox
+
+_SIGNAL_NAMES = {signal.SIGSEGV: "a segmentation fault (SIGSEGV)", signal.SIGABRT: "an abort (SIGABRT)",
+                 signal.SIGBUS: "a bus error (SIGBUS)", signal.SIGFPE: "a floating-point exception (SIGFPE)",
+                 signal.SIGKILL: "SIGKILL (often: out of memory)", signal.SIGXCPU: "the CPU time limit (SIGXCPU)"}
+
+
+def _exit_message(status: int) -> dict:
+    if os.WIFEXITED(status):
+        code = os.WEXITSTATUS(status)
+        return {"status": "exited", "error": {"type": "exit", "code": code,
+                "message": f"the process exited with code {code} (os._exit or a C-level exit)"}}
+    sig = os.WTERMSIG(status) if os.WIFSIGNALED(status) else 0
+    name = _SIGNAL_NAMES.get(sig, f"signal {sig}")
+    return {"status": "crashed", "error": {"type": "signal", "code": sig,
+            "message": f"the process was killed by {name}"}}
+
+
+@dataclass
+class Unit:
+    outcome: dict | None
+    in_fork: bool                 # True in the fork that ran the unit and carries on
+    go_fd: int | None = None      # write b"g" here to let a finished cell's fork carry on
+
+
+def run_unit(func, limit: float, continue_in_child: bool) -> Unit:
+    """Run ``func`` in a fork with a wall-clock limit and report its outcome."""
+    res_r, res_w = os.pipe()
+    go_r, go_w = os.pipe()
+    start = time.monotonic()
+    pid = os.fork()
+    if pid == 0:  # the unit's process
+        os.close(res_r)
+        os.close(go_w)
+        os.setpgid(0, 0)
+        try:
+            payload = {"status": "ok", "result": func()}
+        except BaseException as exc:  # noqa: BLE001 - student code may raise anything
+            payload = {"status": "raised", "error": executor.describe_exception(exc)}
+        try:
+            frame = wire.encode(payload)
+        except Exception as exc:  # noqa: BLE001
+            frame = wire.encode({"status": "raised", "error": {
+                "type": "UnreportableResult", "message": f"the result could not be reported: {exc}",
+                "where": None}})
+        try:
+            wire.write_all(res_w, frame)
+            os.close(res_w)
+        except OSError:
+            os._exit(70)
+        if not continue_in_child:
+            os._exit(0)
+        if os.read(go_r, 1) != b"g":   # the old runner died: nobody is listening
+            os._exit(0)
+        os.close(go_r)
+        return Unit(None, True)
+    os.close(res_w)
+    os.close(go_r)
+    outcome = None
+    try:
+        frame = wire.read_frame_fd(res_r, start + limit)
+        if frame is not None:
+            outcome = wire.decode(frame)
+    except wire.Timeout:
+        outcome = {"status": "timeout", "error": {"type": "timeout", "message":
+                   f"it did not finish within the {limit:g} s limit and was stopped"}}
+    except wire.WireError as exc:
+        outcome = {"status": "crashed", "error": {"type": "wire", "message": str(exc)}}
+    os.close(res_r)
+    finished = outcome is not None and outcome.get("status") in ("ok", "raised")
+    if finished and continue_in_child:
+        outcome["seconds"] = time.monotonic() - start
+        return Unit(outcome, False, go_w)
+    if not finished:
+        try:
+            os.killpg(pid, signal.SIGKILL)
+        except OSError:
+            pass
+    _, status = os.waitpid(pid, 0)
+    if outcome is None:
+        outcome = _exit_message(status)
+    os.close(go_w)
+    outcome["seconds"] = time.monotonic() - start
+    return Unit(outcome, False)
+
+
+def inventory(ns: dict) -> dict:
+    """The callables the submission defined, with their parameter names."""
+    found = {}
+    for name, value in list(ns.items()):
+        if name.startswith("_") or not callable(value):
+            continue
+        if not isinstance(value, (types.FunctionType, types.BuiltinFunctionType, type)) and \
+                not hasattr(value, "__call__"):
+            continue
+        if isinstance(value, types.ModuleType):
+            continue
+        try:
+            params = list(inspect.signature(value).parameters)
+        except (TypeError, ValueError):
+            params = None
+        found[name] = {"params": params, "type": type(value).__name__}
+    return found
+
+
+def serve(sock: socket.socket) -> None:
+    """Main loop of the submission's process (never returns)."""
+    msg = wire.recv(sock)
+    if not msg or msg.get("op") != "load":
+        os._exit(2)
+    limits = msg["limits"]
+    sandbox.enter(limits)
+    sub = msg["submission"]
+    notebook = sub["kind"] == "ipynb"
+    ns = executor.make_namespace("__main__" if notebook else "submission")
+    for index, cell in enumerate(sub["cells"]):
+        filename = f"<cell {index + 1}>" if notebook else "submission.py"
+        source, note = executor.transform(cell) if notebook else (cell, None)
+        if source is None:
+            wire.send(sock, {"op": "cell", "index": index, "status": "skipped", "note": note})
+            continue
+        unit = run_unit(lambda: executor.run_source(source, filename, ns),
+                        float(limits["cell_seconds"]), continue_in_child=True)
+        if unit.in_fork:
+            continue   # this process ran the cell in time and is now the runner
+        wire.send(sock, {"op": "cell", "index": index, **unit.outcome})
+        if unit.go_fd is not None:
+            os.write(unit.go_fd, b"g")   # hand over to the fork, which has the cell's effects
+            os._exit(0)
+    wire.send(sock, {"op": "loaded", "names": inventory(ns)})
+    while True:
+        msg = wire.recv(sock)
+        if msg is None or msg.get("op") != "probe":
+            os._exit(0)
+
+        def call(msg=msg):
+            probes.seed_everything(int(msg["seed"]))
+            return probes.PROBES[msg["kind"]](ns, msg["inputs"])
+
+        unit = run_unit(call, float(msg["limit"]), continue_in_child=False)
+        wire.send(sock, {"op": "probe", "id": msg["id"], **unit.outcome})
