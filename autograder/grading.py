@@ -126,8 +126,8 @@ def _from_status(check: Check, obs: Observation, names: dict, limits) -> Verdict
             return fail("training.needs_functions", missing=", ".join(f"`{m}`" for m in missing))
         alt = _suggestion(function, names)
         return fail("any.missing_function", function=function,
-                    suggestion_en=f"; did you mean `{alt}`?" if alt else "",
-                    suggestion_zh=f"；你是想写 `{alt}` 吗？" if alt else "")
+                    suggestion_en=f"; did you mean `{alt}`?" if alt else ".",
+                    suggestion_zh=f"；你是想写 `{alt}` 吗？" if alt else "。")
     if obs.status == "raised":
         message = err.get("message", "")
         for pattern, mistake in getattr(MODULES.get(function), "RAISES", []):

@@ -35,8 +35,8 @@ _M = Mistake
 CATALOGUE: dict[str, Mistake] = {m.id: m for m in [
     # --- anything ---------------------------------------------------------
     _M("any.missing_function",
-       "no function `{function}` was found{suggestion_en}.",
-       "没有找到函数 `{function}`{suggestion_zh}。",
+       "no function `{function}` was found{suggestion_en}",
+       "没有找到函数 `{function}`{suggestion_zh}",
        "Define `{function}` with exactly this name, as in the exercise's stub.",
        "请按练习模板中的名字定义 `{function}`。"),
     _M("any.wrong_signature",
@@ -108,6 +108,11 @@ CATALOGUE: dict[str, Mistake] = {m.id: m for m in [
     _M("synthetic_data.hardcoded_features",
        "with `len(w) = {k}`, `X` has shape {X_shape}; expected ({n}, {k}): the number of features is fixed instead of taken from `w`.",
        "当 `len(w) = {k}` 时，`X` 的形状是 {X_shape}；期望 ({n}, {k})：特征数被写死了，而不是取自 `w`。",
+       "Use `torch.normal(0, 1, (num_examples, len(w)))`.",
+       "使用 `torch.normal(0, 1, (num_examples, len(w)))`。"),
+    _M("synthetic_data.features_mismatch",
+       "`synthetic_data` raised `{error_message}` for `w` of shape {w_shape}: `X` must have one column per weight, `len(w)`, not a fixed number.",
+       "`synthetic_data` 在 `w` 形状为 {w_shape} 时抛出 `{error_message}`：`X` 的列数必须等于权重个数 `len(w)`，不能写死。",
        "Use `torch.normal(0, 1, (num_examples, len(w)))`.",
        "使用 `torch.normal(0, 1, (num_examples, len(w)))`。"),
     _M("synthetic_data.wrong_shape",

@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from autograder import grading, settings as settings_mod
+from autograder.pool import Worker
+from autograder.submission import load
+
+ROOT = Path(__file__).parents[1]
+REFERENCE = (ROOT / "solutions" / "linreg.py").read_text(encoding="utf-8")
+_counter = itertools.count()
+
+
+@pytest.fixture(scope="session")
+def worker():
+    w = Worker()
+    yield w
+    w.close()
+
+
+@pytest.fixture(scope="session")
+def course():
+    return settings_mod.load(ROOT / "course.yaml")
+
+
+def notebook(cells: list[str]) -> str:
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(c) for c in cells]
+    return nbformat.writes(nb)
+
+
+@pytest.fixture
+def grade(worker, course, tmp_path):
+    """grade(source, kind="py", settings=None) -> Report, through the real sandbox."""
+    def run(source: str, kind: str = "py", settings=None, name: str | None = None):
+        path = tmp_path / f"{name or f'sub{next(_counter)}'}.{kind}"
+        path.write_text(source, encoding="utf-8")
+        return grading.grade(worker, load(path), settings or course, b"test-secret")
+    return run
+
+
+def lost_points(report) -> dict[str, float]:
+    """function -> points lost."""
+    return {f: total - got for f, (got, total) in report.function_scores().items() if got < total}
+
+
+def failed(report, function: str) -> list:
+    return [r for r in report.results if r.function == function and not r.passed]
