@@ -5,7 +5,7 @@ __version__ = "0.1.0"
 FUNCTIONS = ("synthetic_data", "data_iter", "linreg", "squared_loss", "sgd")
 
 
-def check(name, namespace=None):
+def check(name, namespace=None, config=None):
     """Run the public checks of one function (or "training") from a notebook.
 
     While the autograder itself runs the notebook this does nothing, so a graded
@@ -13,4 +13,4 @@ def check(name, namespace=None):
     """
     from autograder.notebook import check as _check
 
-    return _check(name, namespace)
+    return _check(name, namespace, config)

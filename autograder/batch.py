@@ -29,20 +29,21 @@ class Grader:
         """Grade in parallel; each report is written before the next one is awaited."""
         reports = []
         jobs = max(1, jobs or os.cpu_count() or 1)
-        with ThreadPoolExecutor(max_workers=jobs) as pool:
-            futures = [pool.submit(self.grade, s) for s in submissions]
-            try:
-                for future in as_completed(futures):
-                    report = future.result()
-                    if out_dir is not None:
-                        results_json.write(report, out_dir)
-                    reports.append(report)
-                    if on_done:
-                        on_done(report)
-            except BaseException:
-                for f in futures:
-                    f.cancel()
-                raise
+        pool = ThreadPoolExecutor(max_workers=jobs)
+        futures = [pool.submit(self.grade, s) for s in submissions]
+        try:
+            for future in as_completed(futures):
+                report = future.result()
+                if out_dir is not None:
+                    results_json.write(report, out_dir)
+                reports.append(report)
+                if on_done:
+                    on_done(report)
+        except BaseException:
+            pool.shutdown(wait=False, cancel_futures=True)
+            self.worker.kill_all("grading was interrupted")
+            raise
+        pool.shutdown()
         return reports
 
     def close(self) -> None:

@@ -60,6 +60,10 @@ def main(argv: list[str] | None = None) -> int:
         if args.jobs < 1:
             raise UsageError(f"--jobs: expected a whole number of at least 1, got {args.jobs}")
         submissions = discover(args.submissions)
+        if not secret and any(c.visibility == "hidden" for c in settings.checks.values()):
+            print("autograder: warning: no course secret ($AUTOGRADER_SECRET or the secret_file "
+                  "of course.yaml), so the seeds of the hidden checks are predictable",
+                  file=sys.stderr)
     except (settings_mod.ConfigError, UsageError) as exc:
         print(f"autograder: {exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -146,7 +146,8 @@ def _from_status(check: Check, obs: Observation, names: dict, limits) -> Verdict
         return fail("any.raised", function=function, error_type=err.get("type", "an error"),
                     error_message=message, where=at)
     if obs.status == "timeout":
-        return fail("any.timed_out", function=function, limit=f"{limits.probe_seconds:g}")
+        limit = limits.training_seconds if function == "training" else limits.probe_seconds
+        return fail("any.timed_out", function=function, limit=f"{limit:g}")
     if obs.status == "exited":
         return fail("any.exited", function=function, error_message=err.get("message", "exit"))
     if obs.status == "crashed":
@@ -239,7 +240,7 @@ def results_for(checks, settings: Settings, plan: _Plan, wanted: dict, observed:
         else:
             verdict = judge(check, {name: observed[key] for name, key in keys.items()},
                             names, settings.limits)
-        repro = probe.repro if setting.visibility == "public" else None
+        repro = probe.repro if setting.visibility == "public" and reason is None else None
         results.append(CheckResult(
             id=check.id, function=check.function, name=check.name, passed=verdict.passed,
             score=setting.points if verdict.passed else 0.0, max_score=setting.points,
@@ -265,6 +266,8 @@ def grade(worker: Worker, submission: Submission, settings: Settings, secret: by
         try:
             cells, names = session.load(submission.to_dict(), settings.limits.model_dump())
             output.extend(_cell_notes(submission, cells))
+            if submission.kind == "py" and cells and cells[0]["status"] in ("exited", "crashed", "timeout"):
+                names = None    # the import itself died: nothing it defined survives
             if names is None:
                 reason = session.dead or "its process ended while the cells ran"
                 if submission.kind == "py" and cells and cells[-1]["status"] != "ok":

@@ -37,6 +37,7 @@ class Worker:
         child.close()
         self._control = parent
         self._lock = threading.Lock()
+        self._live: set[Session] = set()
         self._control.settimeout(120)
         try:
             hello = json.loads(self._control.recv(4096) or b"{}")
@@ -56,7 +57,14 @@ class Worker:
             if not fds:
                 raise WorkerError("the warm worker stopped answering")
         info = json.loads(msg)
-        return Session(socket.socket(fileno=fds[0]), int(info["pid"]))
+        session = Session(socket.socket(fileno=fds[0]), int(info["pid"]), self._live.discard)
+        self._live.add(session)
+        return session
+
+    def kill_all(self, reason: str) -> None:
+        """Abandon every submission in flight (on an interrupt)."""
+        for session in list(self._live):
+            session.kill(reason)
 
     def close(self) -> None:
         try:
@@ -78,9 +86,10 @@ class Worker:
 class Session:
     """The conversation with one submission's process."""
 
-    def __init__(self, sock: socket.socket, pid: int):
+    def __init__(self, sock: socket.socket, pid: int, on_close=lambda session: None):
         self.sock, self.pid = sock, pid
         self.dead: str | None = None     # why the process can no longer answer
+        self._on_close = on_close
 
     def _recv(self, deadline: float):
         try:
@@ -149,3 +158,4 @@ class Session:
         except OSError:
             pass
         self.kill()
+        self._on_close(self)

@@ -25,7 +25,7 @@ class _Frozen(BaseModel):
 
 class Limits(_Frozen):
     probe_seconds: float = Field(5.0, gt=0, le=600)
-    training_seconds: float = Field(20.0, gt=0, le=3600)
+    training_seconds: float = Field(10.0, gt=0, le=3600)
     cell_seconds: float = Field(30.0, gt=0, le=3600)
     memory_mb: int = Field(1024, ge=64)
     output_kb: int = Field(256, ge=1)
@@ -79,8 +79,8 @@ def _describe(error: dict) -> str:
         return f"{loc}: unknown key (expected one of the documented keys)"
     msg = error["msg"]
     msg = msg.removeprefix("Value error, ")
-    if kind in ("literal_error",):
-        msg = "expected " + msg.removeprefix("Input should be ")
+    if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
+        msg = "expected a number " + msg.removeprefix("Input should be ")
     elif msg.startswith("Input should be "):
         msg = "expected " + msg.removeprefix("Input should be ")
     if kind == "missing":

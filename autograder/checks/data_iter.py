@@ -39,6 +39,9 @@ def _epochs(obs):
     for ep in obs.result["epochs"]:
         if not ep["iterable"]:
             return fail("data_iter.not_iterable", observed=what(ep["returned"]))
+        if ep["truncated"]:
+            return fail("data_iter.endless", n=len(obs.probe.inputs["features"]),
+                        cap=obs.probe.inputs["max_batches"])
         batches = []
         for item in ep["batches"]:
             if item.get("kind") not in ("tuple", "list") or item.get("length") != 2:

@@ -1,0 +1,78 @@
+"""How fast grading is, side by side with its baseline, in one run.
+
+Baseline: what any grader that starts a fresh Python per submission pays before
+it runs a line of student code (`python -c "import torch"`). Ours: one warm
+worker, a fork per submission and per probe.
+
+Run: make bench   (or .venv/bin/python bench/grade_speed.py [N])
+"""
+from __future__ import annotations
+
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).parents[1]
+sys.path.insert(0, str(ROOT))
+
+from autograder import settings as settings_mod  # noqa: E402
+from autograder.batch import Grader  # noqa: E402
+from autograder.submission import load  # noqa: E402
+from tests.mutants import MUTANTS, REFERENCE  # noqa: E402
+
+
+def fresh_torch_import(repeats: int = 3) -> float:
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-c", "import torch"], check=True)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def main() -> None:
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else 20
+    settings = settings_mod.load(ROOT / "course.yaml")
+    tmp = Path(tempfile.mkdtemp(prefix="bench-"))
+    correct = []
+    for i in range(n):
+        p = tmp / f"correct{i}.py"
+        p.write_text(REFERENCE)
+        correct.append(load(p))
+    kinds = {m.name: m for m in MUTANTS if m.name in
+             ("no reshape", "no zeroing", "drops the last batch", "element-wise product")}
+    wrong = []
+    for name, m in kinds.items():
+        p = tmp / f"{name.replace(' ', '_')}.py"
+        p.write_text(m.source())
+        wrong.append((name, load(p)))
+
+    baseline = fresh_torch_import()
+    start = time.perf_counter()
+    grader = Grader(settings, b"bench")
+    warmup = time.perf_counter() - start
+    rows = []
+    with grader:
+        for jobs in (1, 2):
+            start = time.perf_counter()
+            reports = grader.grade_all(correct, None, jobs)
+            wall = time.perf_counter() - start
+            assert all(r.score == r.max_score for r in reports)
+            rows.append((f"correct submission, --jobs {jobs} ({n} graded)", wall / n))
+        for name, sub in wrong:
+            start = time.perf_counter()
+            grader.grade(sub)
+            rows.append((f"mistake: {name}", time.perf_counter() - start))
+    print(f"{'what':<48} {'seconds':>9} {'vs fresh import torch':>22}")
+    label = 'baseline: fresh python -c "import torch"'
+    print(f"{label:<48} {baseline:>9.3f} {'1.00x':>22}")
+    print(f"{'warm worker start (once per run)':<48} {warmup:>9.3f} {warmup / baseline:>21.2f}x")
+    for what, secs in rows:
+        print(f"{what:<48} {secs:>9.3f} {secs / baseline:>21.2f}x")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,127 @@
+"""What a submission does in its process costs only its own probes."""
+import time
+
+import pytest
+
+from tests.conftest import REFERENCE, failed, lost_points, notebook
+from tests.mutants import replace_function
+
+
+@pytest.fixture
+def quick(course):
+    return course.model_copy(update={"limits": course.limits.model_copy(
+        update={"probe_seconds": 1.0, "cell_seconds": 1.0, "training_seconds": 5.0})})
+
+
+def with_function(function: str, body: str) -> str:
+    old, new = replace_function(function, body)
+    return REFERENCE.replace(old, new)
+
+
+def test_infinite_loop_in_a_function_costs_one_limit_and_only_that_function(grade, quick):
+    source = with_function("squared_loss", "def squared_loss(y_hat, y):\n    while True:\n        pass\n")
+    start = time.monotonic()
+    report = grade(source, settings=quick)
+    elapsed = time.monotonic() - start
+    assert set(lost_points(report)) == {"squared_loss", "training"}
+    assert all(r.mistake == "any.timed_out" for r in failed(report, "squared_loss"))
+    assert "did not finish within 1 s" in failed(report, "squared_loss")[0].output
+    # two squared_loss probes would cost two limits: the second is not run
+    assert elapsed < 1.0 * 2 + 5.0 + 3.0
+
+
+def test_os_exit_in_a_function_costs_only_that_function(grade, course):
+    source = with_function("sgd", "def sgd(params, lr, batch_size):\n    import os\n    os._exit(3)\n")
+    report = grade(source)
+    assert set(lost_points(report)) == {"sgd", "training"}
+    out = failed(report, "sgd")[0]
+    assert out.mistake == "any.exited" and "code 3" in out.output
+
+
+@pytest.mark.parametrize("statement, shown", [("sys.exit(4)", "sys.exit(4)"),
+                                              ("raise KeyboardInterrupt", "KeyboardInterrupt"),
+                                              ("raise SystemExit", "SystemExit")])
+def test_exits_and_interrupts_in_a_function_are_named(grade, statement, shown):
+    source = with_function("linreg", f"def linreg(X, w, b):\n    import sys\n    {statement}\n")
+    report = grade(source)
+    assert set(lost_points(report)) == {"linreg", "training"}
+    out = failed(report, "linreg")[0]
+    assert out.mistake == "any.exited" and shown in out.output
+
+
+def test_segfault_in_a_function_is_reported_as_a_crash(grade):
+    source = with_function("data_iter", "def data_iter(batch_size, features, labels):\n"
+                                        "    import ctypes\n    ctypes.string_at(0)\n")
+    report = grade(source)
+    assert set(lost_points(report)) == {"data_iter", "training"}
+    out = failed(report, "data_iter")[0]
+    assert out.mistake == "any.crashed" and "SIGSEGV" in out.output
+
+
+def test_printing_a_flood_does_not_reach_the_grader(grade, capfd):
+    source = with_function("squared_loss", "def squared_loss(y_hat, y):\n"
+                           "    print('x' * 10_000_000)\n"
+                           "    return (y_hat - y.reshape(y_hat.shape)) ** 2 / 2\n")
+    report = grade(source)
+    assert report.score == report.max_score
+    out, err = capfd.readouterr()
+    assert "xxxxxxxxxx" not in out + err
+
+
+def test_sys_exit_at_import_keeps_what_was_defined_and_says_so(grade):
+    report = grade(REFERENCE + "\nimport sys\nsys.exit(0)\n")
+    assert report.score == report.max_score
+    assert any("sys.exit(0)" in note for note in report.output)
+
+
+def test_os_exit_at_import_costs_the_submission(grade):
+    report = grade(REFERENCE + "\nimport os\nos._exit(0)\n")
+    assert report.score == 0
+    assert all(r.mistake == "any.not_loaded" for r in report.results)
+    assert "exited with code 0" in report.results[0].output
+
+
+def test_hang_at_import_costs_the_submission_within_the_cell_limit(grade, quick):
+    start = time.monotonic()
+    report = grade(REFERENCE + "\nwhile True:\n    pass\n", settings=quick)
+    assert time.monotonic() - start < 1.0 + 5.0
+    assert report.score == 0
+    assert "did not finish within the 1 s limit" in report.results[0].output
+
+
+def test_notebook_hanging_cell_is_skipped_and_later_cells_run(grade, quick):
+    cells = ["import torch\nimport random", "x = 1\nwhile True:\n    x += 1", REFERENCE]
+    report = grade(notebook(cells), kind="ipynb", settings=quick)
+    assert report.score == report.max_score
+    assert any(note.startswith("code cell 2 was stopped") for note in report.output)
+
+
+def test_notebook_cell_that_raises_keeps_its_earlier_lines(grade):
+    cells = ["import random\nimport torch\nfrom d2l import torch as d2l", REFERENCE.split("import torch")[1]]
+    report = grade(notebook(cells), kind="ipynb")
+    assert report.score == report.max_score
+    assert any("No module named 'd2l'" in note for note in report.output)
+
+
+def test_notebook_cell_magics(grade):
+    cells = ["%%bash\necho hi", "%%time\nimport random\nimport torch",
+             "%load_ext autoreload\n!ls\nfiles = !ls\n" + REFERENCE]
+    report = grade(notebook(cells), kind="ipynb")
+    assert report.score == report.max_score
+
+
+def test_a_dying_notebook_cell_rolls_back_to_its_checkpoint(grade):
+    cells = [REFERENCE, "def sgd(params, lr, batch_size):\n    pass\nimport os\nos._exit(1)"]
+    report = grade(notebook(cells), kind="ipynb")
+    # the cell died, so its redefinition of sgd never happened
+    assert report.score == report.max_score
+    assert any("code cell 2 ended the process" in note for note in report.output)
+
+
+def test_state_does_not_leak_between_probes(grade):
+    """A function that breaks torch for later calls breaks only its own probe."""
+    source = with_function("squared_loss", "def squared_loss(y_hat, y):\n"
+                           "    torch.matmul = None\n"
+                           "    return (y_hat - y.reshape(y_hat.shape)) ** 2 / 2\n")
+    report = grade(source)
+    assert set(lost_points(report)) <= {"training"}
