@@ -19,6 +19,9 @@ from autograder.worker import probes, runner
 class LocalSession:
     """Probes run in forks of this process (the same protocol as the sandbox's)."""
 
+    def __init__(self, ns: dict):
+        self.ns = ns
+
     def probe(self, probe_id, kind, inputs, seed, limit):
         def call():
             sys.stdout = sys.stderr = open(os.devnull, "w")
@@ -70,8 +73,6 @@ def check(name: str, namespace: dict | None = None, config: str | Path | None = 
               if c.function == name and settings.check(c.id).visibility == "public"]
     plan, wanted_probes = grading.plan_checks(checks, settings, {"public": settings.seed})
     names = runner.inventory(ns)
-    session = LocalSession()
-    session.ns = ns
-    observed = grading.run_probes(session, plan, names, settings.limits)
+    observed = grading.run_probes(LocalSession(ns), plan, names, settings.limits)
     return Summary(name, grading.results_for(checks, settings, plan, wanted_probes, observed,
                                              names, None))

@@ -8,6 +8,7 @@ Only plain numeric dtypes cross the wire, so decoding never runs code.
 from __future__ import annotations
 
 import json
+import os
 import select
 import socket
 import struct
@@ -131,8 +132,6 @@ def send(sock: socket.socket, message) -> None:
 
 
 def write_all(fd: int, data: bytes) -> None:
-    import os
-
     view = memoryview(data)
     while view:
         n = os.write(fd, view)
@@ -141,8 +140,6 @@ def write_all(fd: int, data: bytes) -> None:
 
 def read_frame_fd(fd: int, deadline: float | None) -> bytes | None:
     """Read one frame from a file descriptor; None on EOF before any byte."""
-    import os
-
     buf = bytearray()
     need = _HEAD.size
     header_done = False

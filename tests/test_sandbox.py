@@ -125,3 +125,11 @@ def test_state_does_not_leak_between_probes(grade):
                            "    return (y_hat - y.reshape(y_hat.shape)) ** 2 / 2\n")
     report = grade(source)
     assert set(lost_points(report)) <= {"training"}
+
+
+def test_plotting_cells_run_headless(grade):
+    cells = [REFERENCE, "import matplotlib.pyplot as plt\nplt.plot([1, 2], [3, 4])\nplt.show()\n"
+             "fig = plt.gcf()\nfig.savefig('plot.png')"]
+    report = grade(notebook(cells), kind="ipynb")
+    assert report.score == report.max_score
+    assert report.output == ()

@@ -5,7 +5,6 @@ its comment there quotes the output for 2,000 seeds.
 Run: .venv/bin/python tools/training_bound.py [SEEDS]
 """
 import importlib.util
-import math
 import sys
 from pathlib import Path
 

@@ -43,6 +43,9 @@ class _Shell:
         return lambda *args, **kwargs: None
 
 
+PROVIDED = ("get_ipython", "display")   # names the executor puts in every namespace
+
+
 def make_namespace(module_name: str) -> dict:
     shell = _Shell()
     module = types.ModuleType(module_name)

@@ -16,7 +16,6 @@ import os
 import signal
 import socket
 import time
-import types
 from dataclasses import dataclass
 
 from autograder import wire
@@ -111,12 +110,7 @@ def inventory(ns: dict) -> dict:
     """The callables the submission defined, with their parameter names."""
     found = {}
     for name, value in list(ns.items()):
-        if name.startswith("_") or not callable(value):
-            continue
-        if not isinstance(value, (types.FunctionType, types.BuiltinFunctionType, type)) and \
-                not hasattr(value, "__call__"):
-            continue
-        if isinstance(value, types.ModuleType):
+        if name.startswith("_") or name in executor.PROVIDED or not callable(value):
             continue
         try:
             params = list(inspect.signature(value).parameters)

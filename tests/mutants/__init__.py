@@ -60,6 +60,9 @@ MUTANTS = [
     Mutant("numpy arrays", "synthetic_data", "any.numpy_returned",
            "return X, y.reshape((-1, 1))", "return X.numpy(), y.reshape((-1, 1)).numpy()"),
     # data_iter
+    Mutant("numpy batches", "data_iter", "any.numpy_returned",
+           "yield features[batch_indices], labels[batch_indices]",
+           "yield features[batch_indices].numpy(), labels[batch_indices].numpy()"),
     Mutant("no shuffle", "data_iter", "data_iter.not_shuffled",
            "random.shuffle(indices)", "pass"),
     Mutant("same order every epoch", "data_iter", "data_iter.same_order",
@@ -83,6 +86,9 @@ MUTANTS = [
     Mutant("through numpy", "linreg", "linreg.detached",
            "return torch.matmul(X, w) + b",
            "return torch.from_numpy(X.numpy() @ w.detach().numpy() + b.detach().numpy())"),
+    Mutant("returns a numpy array", "linreg", "any.numpy_returned",
+           "return torch.matmul(X, w) + b",
+           "return X.numpy() @ w.detach().numpy() + b.detach().numpy()"),
     # squared_loss
     Mutant("no reshape", "squared_loss", "squared_loss.no_reshape",
            "(y_hat - y.reshape(y_hat.shape)) ** 2 / 2", "(y_hat - y) ** 2 / 2"),
