@@ -11,6 +11,10 @@ def check(name, namespace=None, config=None):
     While the autograder itself runs the notebook this does nothing, so a graded
     notebook never grades itself.
     """
+    import os
+
+    if os.environ.get("AUTOGRADER_GRADING"):
+        return None
     from autograder.notebook import check as _check
 
     return _check(name, namespace, config)

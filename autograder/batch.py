@@ -16,10 +16,10 @@ from autograder.submission import Submission
 class Grader:
     """The core object behind `autograder grade`: a warm worker plus the course settings."""
 
-    def __init__(self, settings: Settings, secret: bytes = b""):
+    def __init__(self, settings: Settings, secret: bytes = b"", hide: list[str] | tuple = ()):
         self.settings = settings
         self.secret = secret
-        self.worker = Worker()
+        self.worker = Worker(hide)
 
     def grade(self, submission: Submission) -> grading.Report:
         return grading.grade(self.worker, submission, self.settings, self.secret)

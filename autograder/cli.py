@@ -84,8 +84,20 @@ def _grade(args, settings, secret, submissions) -> int:
                   f"{report.score:g}/{report.max_score:g} ({report.seconds:.2f} s)", file=sys.stderr)
 
     signal.signal(signal.SIGINT, signal.default_int_handler)
+    from autograder.pool import WorkerError
+    from autograder.sandbox import hidden_paths
+
+    hide = hidden_paths(_config_path(args.config), settings, out)
     try:
-        with Grader(settings, secret) as grader:
+        grader = Grader(settings, secret, hide)
+    except WorkerError as exc:
+        print(f"autograder: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    if not args.quiet:
+        print(f"autograder: sandbox ({grader.worker.sandbox['mode']} mode): "
+              + "; ".join(grader.worker.layers), file=sys.stderr)
+    try:
+        with grader:
             grader.grade_all(submissions, out, args.jobs, progress)
     except KeyboardInterrupt:
         print(f"autograder: interrupted; {len(done)} of {len(submissions)} submissions were "

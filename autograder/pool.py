@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 
-from autograder import sandbox, wire
+from autograder import wire
+from autograder.sandbox import child_environment
 
 GRACE = 5.0   # seconds the grader waits beyond a unit's own limit before it kills
 
@@ -25,12 +28,18 @@ class WorkerError(Exception):
 
 
 class Worker:
-    """A warm process with torch imported that forks one child per submission."""
+    """A warm process with torch imported that forks one child per submission.
 
-    def __init__(self):
+    ``hide`` lists paths that submissions must not read (the course's files).
+    """
+
+    def __init__(self, hide: list[str] | tuple[str, ...] = ()):
         parent, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        env = dict(os.environ)
-        env.setdefault("PYTHONHASHSEED", "0")
+        # the zygote (and so every submission) starts from the allowlisted environment:
+        # no variable of the grader's ever reaches student code
+        env = child_environment(os.environ, home=tempfile.gettempdir())
+        if os.environ.get("AUTOGRADER_SANDBOX"):
+            env["AUTOGRADER_SANDBOX"] = os.environ["AUTOGRADER_SANDBOX"]
         self._proc = subprocess.Popen(
             [sys.executable, "-m", "autograder.worker", str(child.fileno())],
             pass_fds=[child.fileno()], env=env, stdin=subprocess.DEVNULL)
@@ -46,18 +55,27 @@ class Worker:
         if hello.get("op") != "ready":
             raise WorkerError(f"the warm worker did not start (exit code {self._proc.poll()})")
         self.torch_version = hello.get("torch")
+        box = hello.get("sandbox") or {}
+        if not box.get("mode"):
+            self.close()
+            tried = "; ".join(f"{mode}: {why}" for mode, why in (box.get("problems") or {}).items())
+            raise WorkerError("cannot build the sandbox that student code must run in "
+                              f"(a PID namespace and no privileges): {tried or 'nothing worked'}. "
+                              "Run as root, or enable unprivileged user namespaces "
+                              "(sysctl kernel.unprivileged_userns_clone=1).")
+        self.sandbox = {"mode": box["mode"], "hide": list(hide)}
+        self.layers = box["layers"]
 
     def spawn(self) -> "Session":
         with self._lock:
             try:
                 self._control.send(b'{"op": "spawn"}')
-                msg, fds, _, _ = socket.recv_fds(self._control, 4096, 1)
+                msg, fds, _, _ = socket.recv_fds(self._control, 4096, 2)
             except OSError as exc:
                 raise WorkerError(f"the warm worker stopped answering: {exc}") from None
-            if not fds:
+            if len(fds) != 2:
                 raise WorkerError("the warm worker stopped answering")
-        info = json.loads(msg)
-        session = Session(socket.socket(fileno=fds[0]), int(info["pid"]), self._live.discard)
+        session = Session(socket.socket(fileno=fds[0]), fds[1], self.sandbox, self._live.discard)
         self._live.add(session)
         return session
 
@@ -86,8 +104,8 @@ class Worker:
 class Session:
     """The conversation with one submission's process."""
 
-    def __init__(self, sock: socket.socket, pid: int, on_close=lambda session: None):
-        self.sock, self.pid = sock, pid
+    def __init__(self, sock: socket.socket, pidfd: int, sandbox: dict, on_close=lambda s: None):
+        self.sock, self.pidfd, self.sandbox = sock, pidfd, sandbox
         self.dead: str | None = None     # why the process can no longer answer
         self._on_close = on_close
 
@@ -108,7 +126,8 @@ class Session:
         """Run the cells. Returns (cell outcomes, inventory of names or None)."""
         cells: list[dict] = []
         try:
-            wire.send(self.sock, {"op": "load", "submission": submission, "limits": limits})
+            wire.send(self.sock, {"op": "load", "submission": submission, "limits": limits,
+                                  "sandbox": self.sandbox})
         except OSError as exc:
             self.kill(f"it could not be started ({exc})")
             return cells, None
@@ -144,9 +163,16 @@ class Session:
         return msg
 
     def kill(self, reason: str | None = None) -> None:
+        """Kill the submission's whole tree: the keeper's death takes its PID namespace."""
         if reason and not self.dead:
             self.dead = reason
-        sandbox.kill_session(self.pid)
+        if self.pidfd is not None:
+            try:
+                signal.pidfd_send_signal(self.pidfd, signal.SIGKILL)
+            except OSError:
+                pass                # already gone
+            os.close(self.pidfd)
+            self.pidfd = None
         try:
             self.sock.close()
         except OSError:

@@ -1,10 +1,8 @@
-"""The layers around a submission's process.
+"""The process-level layers of the sandbox, applied in the runner before student code.
 
-Applied in the child right after the fork, before any student code runs:
-a new session (so the whole tree can be killed), a fresh scratch directory as
-the working directory, HOME and TMPDIR, an environment built from an allowlist,
-rlimits, and capped captured output. The parent kills the session when a unit
-overruns its limit.
+The kernel layers (namespaces, uid, capabilities) are in isolation.py. Here: a
+fresh scratch directory in the private tmpfs as the working directory, HOME and
+TMPDIR; an environment built from an allowlist; rlimits; capped captured output.
 """
 from __future__ import annotations
 
@@ -13,7 +11,6 @@ import resource
 import signal
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ENV_ALLOW_EXACT = ("PATH", "LANG")
@@ -77,14 +74,13 @@ def _data_in_use() -> int:
     return 0
 
 
-def enter(limits: dict, scratch_parent: str | None = None) -> str:
-    """Apply the layers to this (child) process. Returns the scratch directory."""
-    os.setsid()
+def enter(limits: dict, home: str, own_uid: bool) -> str:
+    """Apply the process-level layers to the runner. Returns its scratch directory."""
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_DFL)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
-    scratch = tempfile.mkdtemp(prefix="autograder-", dir=scratch_parent)
+    scratch = tempfile.mkdtemp(prefix="work-", dir=home)
     os.chdir(scratch)
     env = child_environment(os.environ, scratch)
     os.environ.clear()
@@ -97,35 +93,32 @@ def enter(limits: dict, scratch_parent: str | None = None) -> str:
     os.dup2(devnull, 0)
     os.dup2(out.fileno(), 1)
     os.dup2(out.fileno(), 2)
-    cap = int(limits.get("output_kb", 256)) * 1024
+    cap = int(limits["output_kb"]) * 1024
     sys.stdout = CappedWriter(out, cap)
     sys.stderr = CappedWriter(out, cap)
     sys.stdin = open(os.devnull)
     _set_limit(resource.RLIMIT_CORE, 0)
-    _set_limit(resource.RLIMIT_FSIZE, int(limits.get("file_mb", 50)) * 1024 * 1024)
+    _set_limit(resource.RLIMIT_FSIZE, int(limits["file_mb"]) * 1024 * 1024)
     _set_limit(resource.RLIMIT_NOFILE, 256)
-    _set_limit(resource.RLIMIT_DATA, _data_in_use() + int(limits.get("memory_mb", 1024)) * 1024 * 1024)
+    _set_limit(resource.RLIMIT_DATA, _data_in_use() + int(limits["memory_mb"]) * 1024 * 1024)
+    # a backstop for CPU time per process; wall-clock limits stop units sooner
+    longest = max(float(limits["cell_seconds"]), float(limits["training_seconds"]))
+    _set_limit(resource.RLIMIT_CPU, int(longest * 4) + 10)
+    if own_uid:     # the uid is this submission's alone, so its process count is too
+        _set_limit(resource.RLIMIT_NPROC, 256)
     return scratch
 
 
-def kill_session(sid: int, rounds: int = 20) -> None:
-    """SIGKILL every process whose session id is ``sid`` (the submission's tree)."""
-    for _ in range(rounds):
-        found = False
-        for entry in os.scandir("/proc"):
-            if not entry.name.isdigit():
-                continue
-            try:
-                stat = Path(entry.path, "stat").read_text()
-            except OSError:
-                continue
-            fields = stat[stat.rfind(")") + 2:].split()
-            if len(fields) > 3 and int(fields[3]) == sid and fields[0] != "Z":
-                found = True
-                try:
-                    os.kill(int(entry.name), signal.SIGKILL)
-                except OSError:
-                    pass
-        if not found:
-            return
-        time.sleep(0.005)
+def hidden_paths(config: Path | None, settings, out_dir: Path | None) -> list[str]:
+    """What the child must not read: the course's files, its secret, the grader's output."""
+    paths = []
+    if config is not None:
+        base = config.resolve().parent
+        paths.append(config.resolve())
+        if settings.secret_file:
+            paths.append(base / settings.secret_file)
+        paths += [base / "solutions", base / "tests", base / ".git", base / ".autograder-secret"]
+    if out_dir is not None:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        paths.append(out_dir.resolve())
+    return [str(p) for p in dict.fromkeys(paths)]

@@ -30,6 +30,7 @@ class Limits(_Frozen):
     memory_mb: int = Field(1024, ge=64)
     output_kb: int = Field(256, ge=1)
     file_mb: int = Field(50, ge=1)
+    scratch_mb: int = Field(100, ge=1)
 
 
 class CheckSetting(_Frozen):

@@ -8,6 +8,7 @@ import pytest
 
 from autograder import grading, settings as settings_mod
 from autograder.pool import Worker
+from autograder.sandbox import hidden_paths
 from autograder.submission import load
 
 ROOT = Path(__file__).parents[1]
@@ -17,7 +18,9 @@ _counter = itertools.count()
 
 @pytest.fixture(scope="session")
 def worker():
-    w = Worker()
+    """The grader's warm worker, hiding the course's files as `autograder grade` does."""
+    config = ROOT / "course.yaml"
+    w = Worker(hidden_paths(config, settings_mod.load(config), None))
     yield w
     w.close()
 

@@ -3,7 +3,8 @@
 Started by the grader with one end of a SOCK_SEQPACKET socket pair. Each
 ``spawn`` request gets a fresh socket pair; the forked child keeps one end and
 the grader receives the other (SCM_RIGHTS), so it talks to the child directly.
-The zygote never sees a submission and never holds the reference solution.
+The zygote never sees a submission and never holds the reference solution. At
+start-up it tries the sandbox's kernel layers for real and reports what works.
 """
 from __future__ import annotations
 
@@ -31,17 +32,19 @@ def main() -> None:
     torch.set_num_interop_threads(1)
     import gc
 
+    from autograder import isolation
     from autograder.worker import probes, runner
 
     probes.seed_everything(0)   # warm the generators: a first seed in every fork costs ~15 ms
     gc.collect()
     gc.freeze()                 # keep the collector from touching (and copying) shared pages
 
+    sandbox = isolation.detect(os.environ.get("AUTOGRADER_SANDBOX") or None)
     _become_subreaper()
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)   # children are reaped automatically
     signal.signal(signal.SIGINT, signal.SIG_IGN)    # the grader decides when we stop
-    control.send(json.dumps({"op": "ready", "pid": os.getpid(),
-                             "torch": torch.__version__}).encode())
+    control.send(json.dumps({"op": "ready", "pid": os.getpid(), "torch": torch.__version__,
+                             "sandbox": sandbox}).encode())
     while True:
         try:
             data = control.recv(4096)
@@ -62,9 +65,11 @@ def main() -> None:
             finally:
                 os._exit(0)
         theirs.close()
+        keeper = os.pidfd_open(pid)     # race-free: the grader kills the tree through it
         socket.send_fds(control, [json.dumps({"op": "spawned", "pid": pid}).encode()],
-                        [ours.fileno()])
+                        [ours.fileno(), keeper])
         ours.close()
+        os.close(keeper)
 
 
 if __name__ == "__main__":

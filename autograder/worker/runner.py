@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from autograder import wire
 from autograder.worker import executor, probes
-from autograder import sandbox
+from autograder import isolation, sandbox
 
 _SIGNAL_NAMES = {signal.SIGSEGV: "a segmentation fault (SIGSEGV)", signal.SIGABRT: "an abort (SIGABRT)",
                  signal.SIGBUS: "a bus error (SIGBUS)", signal.SIGFPE: "a floating-point exception (SIGFPE)",
@@ -126,7 +126,10 @@ def serve(sock: socket.socket) -> None:
     if not msg or msg.get("op") != "load":
         os._exit(2)
     limits = msg["limits"]
-    sandbox.enter(limits)
+    box = msg["sandbox"]
+    home = isolation.isolate(box["mode"], int(limits["scratch_mb"]), box["hide"],
+                             close_fds=(sock.fileno(),))
+    sandbox.enter(limits, home, own_uid=box["mode"] == "root")
     sub = msg["submission"]
     notebook = sub["kind"] == "ipynb"
     ns = executor.make_namespace("__main__" if notebook else "submission")

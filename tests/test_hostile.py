@@ -1,0 +1,238 @@
+"""Real hostile submissions: none of them can fool, stall or escape the grader."""
+import json
+import os
+import resource
+import socket
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+
+from autograder import grading
+from autograder.pool import Worker
+from autograder.reports import results_json
+from autograder.sandbox import hidden_paths
+from autograder.submission import load
+from tests import hostile
+from tests.conftest import REFERENCE, ROOT, lost_points, notebook
+
+
+@pytest.fixture
+def quick(course):
+    return course.model_copy(update={"limits": course.limits.model_copy(
+        update={"probe_seconds": 1.0, "cell_seconds": 2.0, "training_seconds": 3.0})})
+
+
+def still_full_marks_after(grade, report):
+    """The grader still works: the reference, graded right after, gets full marks."""
+    again = grade(REFERENCE)
+    return again.score == again.max_score
+
+
+# ---- root's power ------------------------------------------------------------
+
+@pytest.mark.parametrize("attack", [a for a in hostile.ROOT_POWER if a != "network"])
+def test_the_child_holds_no_power(grade, attack):
+    report = grade(hostile.root_power(attack))
+    assert report.score == report.max_score, f"{attack} worked inside the sandbox"
+
+
+def test_no_network_even_to_the_graders_own_loopback(grade):
+    server = socket.create_server(("127.0.0.1", 0))
+    try:
+        report = grade(hostile.root_power("network", server.getsockname()[1]))
+    finally:
+        server.close()
+    assert report.score == report.max_score
+
+
+@pytest.mark.parametrize("source", [hostile.KILL_ALL_AT_IMPORT, hostile.KILL_ALL_IN_FUNCTION],
+                         ids=["at import", "in sgd"])
+def test_kill_minus_one_costs_only_that_submission(grade, source):
+    report = grade(source)
+    assert report.score < report.max_score          # it did take itself down
+    assert still_full_marks_after(grade, report)    # and nothing else: this process, the worker
+
+
+def test_user_namespace_mode_also_holds(tmp_path, course):
+    """The mode for a grader that is not root, forced here for a test."""
+    os.environ["AUTOGRADER_SANDBOX"] = "userns"
+    try:
+        worker = Worker()
+    finally:
+        del os.environ["AUTOGRADER_SANDBOX"]
+    try:
+        assert worker.sandbox["mode"] == "userns"
+        for attack in ("setuid(0)", "has capabilities", "sees processes outside", "mount"):
+            path = tmp_path / f"{attack.replace(' ', '_')}.py"
+            path.write_text(hostile.root_power(attack))
+            report = grading.grade(worker, load(path), course, b"s")
+            assert report.score == report.max_score, attack
+    finally:
+        worker.close()
+
+
+# ---- exits, interrupts and time ----------------------------------------------
+
+def test_exits_in_notebook_cells_cost_only_those_cells(grade):
+    cells = ["import sys\nsys.exit(1)", "raise KeyboardInterrupt", "import os\nos._exit(2)",
+             "raise SystemExit", REFERENCE]
+    report = grade(notebook(cells), kind="ipynb")
+    assert report.score == report.max_score
+    assert len(report.output) == 4
+
+
+@pytest.mark.parametrize("source", [hostile.SLEEP, hostile.IGNORES_SIGNALS], ids=["sleep", "ignores signals"])
+def test_a_hang_costs_one_probe_limit(grade, quick, source):
+    start = time.monotonic()
+    report = grade(source, settings=quick)
+    assert set(lost_points(report)) == {"linreg", "training"}
+    assert time.monotonic() - start < 1.0 + 3.0 + 4.0   # linreg once, training once, the rest
+
+
+# ---- resources -----------------------------------------------------------------
+
+def _rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def test_memory_bomb_flood_and_recursion_are_bounded_and_the_grader_stays_flat(grade):
+    grade(REFERENCE)
+    before = _rss_mb()
+    bomb = grade(hostile.MEMORY_BOMB)
+    assert set(lost_points(bomb)) == {"squared_loss", "training"}
+    assert {r.mistake for r in bomb.results if r.function == "squared_loss" and not r.passed} <= \
+        {"any.raised", "any.crashed"}
+    flood = grade(hostile.STDOUT_FLOOD)
+    assert flood.score == flood.max_score
+    deep = grade(hostile.DEEP_RECURSION)
+    assert set(lost_points(deep)) == {"linreg", "training"}
+    assert _rss_mb() - before < 50
+
+
+def test_filling_the_disk_stays_in_the_capped_scratch(grade):
+    report = grade(hostile.FILL_DISK)
+    assert report.score == report.max_score
+    for folder in (Path.cwd(), Path.home(), Path(tempfile.gettempdir()), Path("/var/tmp"), Path("/dev/shm")):
+        if folder.is_dir():
+            assert not [p for p in folder.iterdir() if p.name.startswith(hostile.MARK)], folder
+
+
+# ---- processes -------------------------------------------------------------------
+
+def _survivors() -> list[str]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                cmd = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+            except OSError:
+                continue
+            if "98765" in cmd or hostile.MARK in cmd:
+                found.append(cmd)
+    return found
+
+
+def test_no_process_outlives_the_grading_of_its_submission(grade):
+    report = grade(hostile.PROCESSES)
+    assert report.score == report.max_score
+    deadline = time.monotonic() + 5
+    while _survivors() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert _survivors() == []
+
+
+# ---- forgery ---------------------------------------------------------------------
+
+def test_forgery_changes_no_grade_and_writes_nowhere(tmp_path, course):
+    out = tmp_path / "out"
+    worker = Worker(hidden_paths(ROOT / "course.yaml", course, out))
+    try:
+        path = tmp_path / "forger.py"
+        path.write_text(hostile.forgery(str(out)))
+        report = grading.grade(worker, load(path), course, b"s")
+        results_json.write(report, out)
+    finally:
+        worker.close()
+    # patching builtins breaks the forger's own functions too; it never gains a point
+    assert "squared_loss" in lost_points(report)
+    honest = next(r for r in report.results if r.id == "squared_loss.reshape")
+    assert not honest.passed and honest.mistake == "squared_loss.no_reshape"
+    assert sorted(p.name for p in out.iterdir()) == ["forger"]
+    assert sorted(p.name for p in (out / "forger").iterdir()) == ["results.json"]
+    assert json.loads((out / "forger" / "results.json").read_text())["score"] < report.max_score
+    for folder in (Path.cwd(), Path.home(), Path(tempfile.gettempdir())):
+        assert not (folder / "results.json").exists() and not (folder / "grades.csv").exists()
+
+
+# ---- secrets ---------------------------------------------------------------------
+
+def test_the_graders_environment_never_reaches_student_code(tmp_path, course):
+    os.environ["AUTOGRADER_TEST_TOKEN"] = "s3cret"
+    try:
+        worker = Worker()
+    finally:
+        del os.environ["AUTOGRADER_TEST_TOKEN"]
+    try:
+        path = tmp_path / "spy.py"
+        path.write_text(hostile.env_leak("AUTOGRADER_TEST_TOKEN"))
+        report = grading.grade(worker, load(path), course, b"s")
+    finally:
+        worker.close()
+    assert report.score == report.max_score
+    assert "s3cret" not in json.dumps(report.to_dict())
+
+
+@pytest.mark.parametrize("target", ["solutions/linreg.py", "solutions", "course.yaml", "tests/mutants",
+                                    ".git"])
+def test_course_files_cannot_be_read(grade, target):
+    path = ROOT / target
+    if not path.exists():
+        pytest.skip(f"{target} is not in this checkout")
+    report = grade(hostile.reads(str(path)))
+    assert report.score == report.max_score, f"{target} was readable"
+
+
+def test_the_read_channel_itself_works(grade):
+    """The tests above would pass vacuously if a successful read did not show: it does."""
+    report = grade(hostile.reads("/etc/passwd"))
+    assert set(lost_points(report)) == {"squared_loss", "training"}
+
+
+# ---- hidden inputs ------------------------------------------------------------------
+
+def test_hidden_seeds_differ_per_submission_and_replay_exactly(course):
+    a = grading.hidden_seed(b"secret", "linreg", "alice")
+    assert a == grading.hidden_seed(b"secret", "linreg", "alice")
+    assert a != grading.hidden_seed(b"secret", "linreg", "bob")
+    assert a != grading.hidden_seed(b"other", "linreg", "alice")
+
+
+def test_an_answer_hard_coded_for_one_seed_fails_on_another(worker, course, tmp_path):
+    from autograder.checks import squared_loss
+    from autograder.checks.base import probe_seed
+
+    seed = probe_seed(grading.hidden_seed(b"s", "linreg", "alice"), "squared_loss.flat")
+    probe = squared_loss.PROBES["flat"](seed)
+    y_hat, y = probe.inputs["y_hat"], probe.inputs["y"]
+    answer = ((y_hat - y.reshape(y_hat.shape)) ** 2 / 2).tolist()
+    cheat = REFERENCE.replace("(y_hat - y.reshape(y_hat.shape)) ** 2 / 2",
+                              f"torch.tensor({answer}) if y.dim() == 1 else (y_hat - y) ** 2 / 2")
+    for name, expected in (("alice", True), ("bob", False)):
+        path = tmp_path / f"{name}.py"
+        path.write_text(cheat)
+        report = grading.grade(worker, load(path), course, b"s")
+        reshape = [r for r in report.results if r.id == "squared_loss.reshape"][0]
+        assert reshape.passed is expected, name
+
+
+# ---- malformed input ------------------------------------------------------------------
+
+def test_syntax_error_and_wrong_types_get_clear_messages(grade):
+    report = grade(hostile.SYNTAX_ERROR)
+    assert report.score == 0 and "SyntaxError" in report.output[0] and "line 1" in report.output[0]
+    assert all(r.mistake in ("any.missing_function", "training.needs_functions") for r in report.results)
+    wrong = grade(hostile.WRONG_TYPES)
+    assert set(lost_points(wrong)) == {"synthetic_data", "training"}
+    assert "returned an object of type str" in [r for r in wrong.results if not r.passed][0].output
