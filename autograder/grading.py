@@ -56,6 +56,7 @@ class Report:
     output: tuple[str, ...] = ()
     seconds: float = 0.0
     public_seed: int = 0
+    hidden_seed: int = 0
     version: str = __version__
 
     @property
@@ -145,6 +146,9 @@ def _from_status(check: Check, obs: Observation, names: dict, limits) -> Verdict
                         f"({message}){at}")
         return fail("any.raised", function=function, error_type=err.get("type", "an error"),
                     error_message=message, where=at)
+    if obs.status == "blocked":
+        return fail("training.blocked", blocked=err.get("function"),
+                    reason=err.get("message") or err.get("status"))
     if obs.status == "timeout":
         limit = limits.training_seconds if function == "training" else limits.probe_seconds
         return fail("any.timed_out", function=function, limit=f"{limit:g}")
@@ -280,12 +284,14 @@ def grade(worker: Worker, submission: Submission, settings: Settings, secret: by
             session.close()
     results = results_for(checks, settings, plan, wanted, observed, names, reason)
     return Report(submission.id, submission.path, submission.sha256, tuple(results), tuple(output),
-                  round(time.monotonic() - start, 3), settings.seed)
+                  round(time.monotonic() - start, 3), settings.seed, seeds["hidden"])
 
 
 def run_probes(session, plan: _Plan, names: dict, limits) -> dict[tuple, Observation]:
+    """Run the plan. A function that hangs or exhausts its memory is not probed again,
+    and training, which would call it, is not run: a hang costs one limit."""
     observed: dict[tuple, Observation] = {}
-    stuck: dict[str, Observation] = {}     # function -> its first timeout
+    stuck: dict[str, Observation] = {}     # function -> its first timeout or MemoryError
     for key, (probe, seed) in plan.probes.items():
         function = key[0]
         needed = FUNCTIONS if function == "training" else (function,)
@@ -296,10 +302,17 @@ def run_probes(session, plan: _Plan, names: dict, limits) -> dict[tuple, Observa
             first = stuck[function]
             observed[key] = Observation(probe, seed, first.status, error=first.error)
             continue
+        blocked = [f for f in needed if f in stuck and f != function]
+        if blocked:
+            first = stuck[blocked[0]]
+            observed[key] = Observation(probe, seed, "blocked", error={
+                "function": blocked[0], "status": first.status,
+                "message": (first.error or {}).get("message", "")})
+            continue
         limit = limits.training_seconds if function == "training" else limits.probe_seconds
         msg = session.probe("/".join(key), probe.kind, probe.inputs, seed, limit)
         obs = Observation(probe, seed, msg.get("status", "lost"), msg.get("result"), msg.get("error"))
-        if obs.status == "timeout":
+        if obs.status == "timeout" or (obs.error or {}).get("type") == "MemoryError":
             stuck[function] = obs
         observed[key] = obs
     return observed

@@ -21,7 +21,20 @@ sys.path.insert(0, str(ROOT))
 from autograder import settings as settings_mod  # noqa: E402
 from autograder.batch import Grader  # noqa: E402
 from autograder.submission import load  # noqa: E402
+from tests import hostile  # noqa: E402
 from tests.mutants import MUTANTS, REFERENCE  # noqa: E402
+
+HOSTILE = {
+    "hostile: os.kill(-1, SIGKILL) at import": hostile.KILL_ALL_AT_IMPORT,
+    "hostile: segfault in data_iter": hostile.with_function(
+        "data_iter", "def data_iter(batch_size, features, labels):\n    import ctypes\n"
+                     "    ctypes.string_at(0)\n"),
+    "hostile: memory bomb in squared_loss": hostile.MEMORY_BOMB,
+    "hostile: 300 MB on stdout at import": hostile.STDOUT_FLOOD,
+    "hostile: fills the disk at import": hostile.FILL_DISK,
+    "hostile: spawns processes and threads": hostile.PROCESSES,
+    "hostile: linreg sleeps (probe limit 5 s)": hostile.SLEEP,
+}
 
 
 def fresh_torch_import(repeats: int = 3) -> float:
@@ -48,6 +61,10 @@ def main() -> None:
     for name, m in kinds.items():
         p = tmp / f"{name.replace(' ', '_')}.py"
         p.write_text(m.source())
+        wrong.append((f"mistake: {name}", load(p)))
+    for i, (name, source) in enumerate(HOSTILE.items()):
+        p = tmp / f"hostile{i}.py"
+        p.write_text(source)
         wrong.append((name, load(p)))
 
     baseline = fresh_torch_import()
@@ -65,7 +82,8 @@ def main() -> None:
         for name, sub in wrong:
             start = time.perf_counter()
             grader.grade(sub)
-            rows.append((f"mistake: {name}", time.perf_counter() - start))
+            rows.append((name, time.perf_counter() - start))
+    print(f"sandbox: {grader.worker.sandbox['mode']} mode")
     print(f"{'what':<48} {'seconds':>9} {'vs fresh import torch':>22}")
     label = 'baseline: fresh python -c "import torch"'
     print(f"{label:<48} {baseline:>9.3f} {'1.00x':>22}")

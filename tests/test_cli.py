@@ -52,6 +52,13 @@ def test_results_json_follows_gradescope_schema(graded):
         assert t["visibility"] in ("visible", "after_published")
 
 
+def test_seeds_are_recorded_for_replay(graded):
+    _, out = graded
+    from autograder.grading import hidden_seed
+    seeds = json.loads((out / "ref" / "seeds.json").read_text())
+    assert seeds["public"] == 0 and seeds["hidden"] == hidden_seed(b"cli-test", "linreg", "ref")
+
+
 def test_named_mistake_and_hidden_visibility(graded):
     _, out = graded
     data = json.loads((out / "noreshape" / "results.json").read_text())
@@ -131,3 +138,11 @@ def test_sigint_keeps_what_was_graded_and_exits_130(tmp_path):
     assert proc.returncode == 130, err
     assert "1 of 2 submissions were graded" in err
     assert json.loads((tmp_path / "o" / "a_fast" / "results.json").read_text())["score"] > 0
+
+
+def test_the_sandbox_mode_and_its_layers_are_reported_at_start(tmp_path):
+    proc = run("grade", str(ROOT / "solutions" / "linreg.py"), "--out", str(tmp_path / "o"))
+    assert proc.returncode == 0
+    line = [ln for ln in proc.stderr.splitlines() if ln.startswith("autograder: sandbox")]
+    assert len(line) == 1
+    assert "PID namespace" in line[0] and "network namespace" in line[0]

@@ -88,7 +88,7 @@ def test_a_hang_costs_one_probe_limit(grade, quick, source):
     start = time.monotonic()
     report = grade(source, settings=quick)
     assert set(lost_points(report)) == {"linreg", "training"}
-    assert time.monotonic() - start < 1.0 + 3.0 + 4.0   # linreg once, training once, the rest
+    assert time.monotonic() - start < 1.0 + 3.0   # linreg once; training is not run
 
 
 # ---- resources -----------------------------------------------------------------
@@ -160,7 +160,7 @@ def test_forgery_changes_no_grade_and_writes_nowhere(tmp_path, course):
     honest = next(r for r in report.results if r.id == "squared_loss.reshape")
     assert not honest.passed and honest.mistake == "squared_loss.no_reshape"
     assert sorted(p.name for p in out.iterdir()) == ["forger"]
-    assert sorted(p.name for p in (out / "forger").iterdir()) == ["results.json"]
+    assert sorted(p.name for p in (out / "forger").iterdir()) == ["results.json", "seeds.json"]
     assert json.loads((out / "forger" / "results.json").read_text())["score"] < report.max_score
     for folder in (Path.cwd(), Path.home(), Path(tempfile.gettempdir())):
         assert not (folder / "results.json").exists() and not (folder / "grades.csv").exists()

@@ -32,12 +32,22 @@ def to_gradescope(report: Report) -> dict:
     }
 
 
+def _write_atomic(target: Path, data) -> None:
+    tmp = target.with_name(f".{target.name}.tmp")
+    tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False), encoding="utf-8")
+    os.replace(tmp, target)
+
+
 def write(report: Report, out_dir: Path) -> Path:
-    """Write DIR/<id>/results.json atomically, so a kill never leaves half a file."""
+    """Write DIR/<id>/results.json atomically, so a kill never leaves half a file.
+
+    Beside it, seeds.json (for the instructor, not for upload) records both seeds,
+    so that a grading can be replayed exactly.
+    """
     folder = Path(out_dir) / report.submission_id
     folder.mkdir(parents=True, exist_ok=True)
+    _write_atomic(folder / "seeds.json", {"public": report.public_seed, "hidden": report.hidden_seed,
+                                          "sha256": report.sha256, "grader_version": report.version})
     target = folder / "results.json"
-    tmp = folder / ".results.json.tmp"
-    tmp.write_text(json.dumps(to_gradescope(report), indent=2, ensure_ascii=False), encoding="utf-8")
-    os.replace(tmp, target)
+    _write_atomic(target, to_gradescope(report))
     return target
