@@ -128,12 +128,13 @@ def _mounts(scratch_mb: int, hide: list[str], owner: int) -> None:
     """In the init of the new namespaces: private mounts, /proc, scratch, hidden paths."""
     _mount(None, "/", None, MS_REC | MS_PRIVATE)
     _mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
+    needed = {p: os.open(p, os.O_PATH | os.O_DIRECTORY) for p in _interpreter_paths()}
     for target in WORLD_WRITABLE:
         if os.path.isdir(target) and not os.path.islink(target):
             size = scratch_mb if target == SCRATCH else 1
             _mount("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV,
                    f"size={size}m,mode=1777,nr_inodes=4096")
-    _expose(_interpreter_paths())
+    _expose(needed)
     home = os.path.join(SCRATCH, "home")
     os.mkdir(home, 0o700)
     os.chown(home, owner, owner)
@@ -166,35 +167,38 @@ def _blocked_ancestor(path: str) -> str | None:
     """The highest directory above ``path`` that other users cannot search, if any."""
     parts = Path(path).parts
     for i in range(1, len(parts)):
-        ancestor = str(Path(*parts[:i + 1])) if i else "/"
-        mode = os.stat(ancestor).st_mode
+        ancestor = str(Path(*parts[:i + 1]))
+        try:
+            mode = os.stat(ancestor).st_mode
+        except FileNotFoundError:      # under a fresh tmpfs: _expose binds it back
+            return None
         if not (mode & stat.S_IXOTH):
             return ancestor
     return None
 
 
-def _expose(paths: list[str]) -> None:
-    """Make ``paths`` reachable for the dropped uid when a parent directory is private
-    (a Python under /root, say): the private parent is replaced, in this mount
-    namespace only, by an empty tmpfs that holds just those paths, bound back in."""
-    by_ancestor: dict[str, list[str]] = {}
-    for path in paths:
+def _expose(needed: dict[str, int]) -> None:
+    """Keep the interpreter and its import path reachable for the runner's uid.
+
+    Two things can hide them: a private parent directory (a Python under /root, say)
+    and the fresh tmpfs over /tmp (a checkout under /tmp). Either way, in this mount
+    namespace only, the path is bound back in from a descriptor opened before, read-only.
+    """
+    blocked: dict[str, list[str]] = {}
+    for path in needed:
         ancestor = _blocked_ancestor(path)
         if ancestor is not None:
-            by_ancestor.setdefault(ancestor, []).append(path)
-    for n, (ancestor, inside) in enumerate(sorted(by_ancestor.items())):
-        keep = [p for p in inside if not any(p != q and p.startswith(q + os.sep) for q in inside)]
-        stashes = []
-        for i, path in enumerate(keep):
-            stash = os.path.join(SCRATCH, f".expose-{n}-{i}")
-            os.mkdir(stash)
-            _mount(path, stash, None, MS_BIND | MS_REC)
-            stashes.append((stash, path))
+            blocked.setdefault(ancestor, []).append(path)
+    for ancestor in sorted(blocked):
         _mount("tmpfs", ancestor, "tmpfs", MS_NOSUID | MS_NODEV, "size=64k,mode=755")
-        for stash, path in stashes:
+    for path in sorted(needed, key=len):
+        fd = needed[path]
+        reachable = os.path.isdir(path) and os.path.samestat(os.stat(path), os.fstat(fd))
+        if not reachable:
             os.makedirs(path, mode=0o755, exist_ok=True)
-            _mount(stash, path, None, MS_MOVE)
-            os.rmdir(stash)
+            _mount(f"/proc/self/fd/{fd}", path, None, MS_BIND | MS_REC)
+            _mount(None, path, None, MS_BIND | MS_REMOUNT | MS_RDONLY)
+        os.close(fd)
 
 
 def _init_loop() -> None:

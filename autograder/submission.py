@@ -89,8 +89,24 @@ def _nbgrader_student(path: Path) -> str | None:
     return None
 
 
-def discover(inputs: list[str]) -> list[Submission]:
-    """Expand files, directories and nbgrader trees; stop if two inputs share an id."""
+def discover(inputs: list[str], id_pattern: str | None = None, several: str = "error") -> list[Submission]:
+    """Expand files, directories and nbgrader trees into submissions.
+
+    The id is the student's folder in an nbgrader tree, else the group ``student``
+    of ``id_pattern`` matched against the file name, else the file's stem. Two files
+    with one id stop everything (naming both), unless ``several="latest"``, which
+    keeps the newest file.
+    """
+    import re
+
+    pattern = None
+    if id_pattern:
+        try:
+            pattern = re.compile(id_pattern)
+        except re.error as exc:
+            raise UsageError(f"--id-pattern: not a valid regular expression: {exc}") from None
+        if "student" not in pattern.groupindex:
+            raise UsageError("--id-pattern: expected a named group (?P<student>...)")
     found: list[tuple[str, Path]] = []
     for item in inputs:
         p = Path(item)
@@ -106,11 +122,21 @@ def discover(inputs: list[str]) -> list[Submission]:
         else:
             raise UsageError(f"{p}: no such file or directory")
         for f in files:
-            found.append((_nbgrader_student(f.resolve()) or f.stem, f))
+            sid = _nbgrader_student(f.resolve())
+            if sid is None and pattern is not None:
+                match = pattern.search(f.name)
+                if not match:
+                    raise UsageError(f"{f}: the file name does not match --id-pattern {id_pattern!r}")
+                sid = match.group("student")
+            found.append((sid or f.stem, f))
     by_id: dict[str, Path] = {}
     for sid, f in found:
         if sid in by_id and by_id[sid].resolve() != f.resolve():
+            if several == "latest":
+                if f.stat().st_mtime > by_id[sid].stat().st_mtime:
+                    by_id[sid] = f
+                continue
             raise UsageError(f"two submissions have the id {sid!r}: {by_id[sid]} and {f}; "
-                             "rename one of them")
+                             "rename one of them, or pass --several latest")
         by_id[sid] = f
     return [load(f, sid) for sid, f in by_id.items()]

@@ -1,0 +1,637 @@
+"""Our grader side by side with the real nbgrader and the real otter-grader, in one run.
+
+Run:  .venv/bin/python bench/compare_tools.py [--tools ours,nbgrader,otter]
+                                                [--students 20] [--keep DIR]
+
+The same class is graded by each tool: 15 correct students (solutions/linreg.py)
+and 5 others, one each: squared_loss without the reshape, sgd without
+`param.grad.zero_()`, a linreg that never returns (`while True: pass`), and an
+sgd that calls `sys.exit(1)` or `os._exit(0)`. With --students N < 20 the five
+come first and correct students fill the rest.
+
+Each tool gets the class in its own format and an equivalent rubric: the checks
+of course.yaml, same names and points (bench/compare_tools/rubric.py holds the
+test code the other two tools run):
+  ours      one plain .ipynb per student, `autograder grade DIR --jobs 1`, then
+            `--jobs 2` (from the repo root, so course.yaml applies).
+  nbgrader  a course directory: source/linreg/linreg.ipynb with solution cells
+            and one locked test cell per check, `nbgrader generate_assignment`,
+            submitted/<student>/linreg/linreg.ipynb, then the timed
+            `nbgrader autograde linreg --Execute.timeout=30`; scores come from
+            gradebook.db.
+  otter     the plain notebooks plus tests/ with one OK-format file per function
+            (one case per check), `otter generate`, then the timed `otter run`
+            per notebook. `otter grade` needs a Docker daemon and images from a
+            registry, so `otter run` (otter's non-containerized grading) it is;
+            it has no timeout of its own, so this script kills a run after 60 s,
+            as `otter grade --timeout 60` would.
+
+nbgrader and otter-grader are installed on first use, each into its own venv under
+build/bench-venvs/, torch==2.13.0 and numpy==2.2.6 first so that pip never picks
+another torch. A tool that cannot be installed or run is reported as unavailable,
+with the reason.
+
+Measured per tool: wall seconds per submission (the whole timed command(s) over
+the number of students), peak memory (the sum of PSS over the tool's process
+tree, every descendant included, sampled from /proc/<pid>/smaps_rollup every
+0.2 s; RSS where smaps_rollup is missing), and how many notebooks got the score
+they should: the points of every check that the student's code does not break
+(a hang or an exit in a function costs that function's checks and training, and
+nothing else). The exit code is 0 whatever the tools score; non-zero only when
+this script itself fails.
+"""
+from __future__ import annotations
+
+import argparse
+import ast
+import json
+import os
+import re
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE / "compare_tools"))
+
+from rubric import TESTS  # noqa: E402
+
+VENVS = ROOT / "build" / "bench-venvs"
+BASE_PINS = ["torch==2.13.0", "numpy==2.2.6"]      # installed first, and kept pinned after
+TOOL_PINS = {
+    "nbgrader": ["nbgrader==0.9.6"],
+    # `otter run` executes the notebook in a Jupyter kernel; otter-grader does not depend on one
+    "otter": ["otter-grader==7.0.0", "ipykernel==7.4.0"],
+}
+NBGRADER_CELL_TIMEOUT = 30     # s per cell: nbgrader's own default, and course.yaml's cell_seconds
+OTTER_RUN_TIMEOUT = 60         # s per `otter run`, which has no timeout of its own
+BATCH_GUARD = 3600             # s: a whole batch is stopped after this (a tool that hangs for good)
+SAMPLE_EVERY = 0.2             # s between memory samples
+FUNCTIONS = ("synthetic_data", "data_iter", "linreg", "squared_loss", "sgd")
+
+# ---------------------------------------------------------------------------- the class
+
+
+@dataclass(frozen=True)
+class Kind:
+    name: str
+    breaks: tuple[str, ...]                 # checks this student's code must lose
+    edit: tuple[str, str, str] | None       # (function, old text, new text), or a whole new body
+    replace: tuple[str, str] | None = None  # (function, new source)
+
+
+ALL_SGD = ("sgd.update", "sgd.in_place", "sgd.zero_grad", "training.converges")
+KINDS = [
+    Kind("no reshape", ("squared_loss.reshape",),
+         ("squared_loss", "(y_hat - y.reshape(y_hat.shape)) ** 2 / 2", "(y_hat - y) ** 2 / 2")),
+    Kind("no zero_grad", ("sgd.zero_grad", "training.converges"),
+         ("sgd", "\n            param.grad.zero_()", "")),
+    Kind("hang in linreg", ("linreg.value", "linreg.autograd", "training.converges"), None,
+         ("linreg", "def linreg(X, w, b):\n    while True:\n        pass\n")),
+    Kind("sys.exit in sgd", ALL_SGD,
+         ("sgd", "    with torch.no_grad():", "    import sys\n    sys.exit(1)\n    with torch.no_grad():")),
+    Kind("os._exit in sgd", ALL_SGD,
+         ("sgd", "    with torch.no_grad():", "    import os\n    os._exit(0)\n    with torch.no_grad():")),
+]
+CORRECT = Kind("correct", (), None)
+
+
+@dataclass
+class Student:
+    id: str
+    kind: Kind
+    functions: dict[str, str]               # name -> source of the def
+
+
+def reference_functions() -> dict[str, str]:
+    source = (ROOT / "solutions" / "linreg.py").read_text(encoding="utf-8")
+    tree = ast.parse(source)
+    return {node.name: ast.get_source_segment(source, node)
+            for node in tree.body if isinstance(node, ast.FunctionDef)}
+
+
+def build_class(n: int) -> list[Student]:
+    ref = reference_functions()
+    missing = set(FUNCTIONS) - set(ref)
+    if missing:
+        raise SystemExit(f"solutions/linreg.py lacks {sorted(missing)}")
+    kinds = KINDS[:n] + [CORRECT] * max(0, n - len(KINDS))
+    students = []
+    for i, kind in enumerate(kinds, 1):
+        functions = {name: ref[name] for name in FUNCTIONS}
+        if kind.edit:
+            name, old, new = kind.edit
+            if functions[name].count(old) != 1:
+                raise SystemExit(f"{kind.name}: {old!r} not found once in the reference {name}")
+            functions[name] = functions[name].replace(old, new)
+        if kind.replace:
+            name, new = kind.replace
+            functions[name] = new.rstrip("\n")
+        slug = re.sub(r"[^a-z0-9]+", "_", kind.name.lower()).strip("_")
+        students.append(Student(f"s{i:02d}_{slug}", kind, functions))
+    return students
+
+
+def course_points() -> dict[str, int]:
+    """check -> points, read from the `checks:` block of course.yaml (stdlib only, no YAML)."""
+    text = (ROOT / "course.yaml").read_text(encoding="utf-8")
+    points = {m.group(1): int(m.group(2))
+              for m in re.finditer(r"^\s+([a-z_]+\.[a-z_]+):\s*\{points:\s*(\d+)", text, re.M)}
+    if set(points) != set(TESTS):
+        raise SystemExit("course.yaml's checks and bench/compare_tools/rubric.py differ: "
+                         f"{sorted(set(points) ^ set(TESTS))}")
+    return points
+
+
+def expected_score(student: Student, points: dict[str, int]) -> int:
+    return sum(p for check, p in points.items() if check not in student.kind.breaks)
+
+
+# ---------------------------------------------------------------------------- notebooks
+
+
+def code_cell(source: str, cell_id: str, metadata: dict | None = None) -> dict:
+    return {"cell_type": "code", "execution_count": None, "id": cell_id,
+            "metadata": metadata or {}, "outputs": [], "source": source}
+
+
+def notebook(cells: list[dict]) -> dict:
+    return {"cells": cells, "nbformat": 4, "nbformat_minor": 5,
+            "metadata": {"kernelspec": {"display_name": "Python 3", "language": "python",
+                                        "name": "python3"},
+                         "language_info": {"name": "python"}}}
+
+
+def write_json(path: Path, data: dict) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
+
+
+def plain_notebook(student: Student) -> dict:
+    cells = [code_cell("import random\nimport torch", "imports")]
+    cells += [code_cell(student.functions[name], name.replace("_", "-")) for name in FUNCTIONS]
+    return notebook(cells)
+
+
+# ---------------------------------------------------------------------------- measuring
+
+
+def _children_map() -> dict[int, int]:
+    """pid -> ppid for every process now."""
+    parents = {}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat", "rb") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        fields = stat[stat.rfind(b")") + 2:].split()
+        parents[int(entry.name)] = int(fields[1])
+    return parents
+
+
+def _memory_kb(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as f:
+            for line in f:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1])
+    except FileNotFoundError:
+        pass
+    except OSError:
+        return 0
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+class TreeSampler(threading.Thread):
+    """Samples the summed PSS of a process and all its descendants every SAMPLE_EVERY s.
+
+    A process stays in the tree once seen, even if it is reparented (a daemonized
+    kernel, an orphan), for as long as it lives.
+    """
+
+    def __init__(self, root: int):
+        super().__init__(daemon=True)
+        self.root = root
+        self.tree: set[int] = {root}
+        self.peak_kb = 0
+        self._done = threading.Event()
+
+    def sample(self) -> None:
+        parents = _children_map()
+        self.tree &= set(parents) | {self.root}
+        grew = True
+        while grew:
+            new = {pid for pid, ppid in parents.items() if ppid in self.tree} - self.tree
+            self.tree |= new
+            grew = bool(new)
+        total = sum(_memory_kb(pid) for pid in self.tree)
+        self.peak_kb = max(self.peak_kb, total)
+
+    def run(self) -> None:
+        while not self._done.is_set():
+            self.sample()
+            self._done.wait(SAMPLE_EVERY)
+
+    def stop(self) -> None:
+        self._done.set()
+        self.join()
+
+    def kill_all(self) -> None:
+        self.sample()
+        for pid in self.tree:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
+
+@dataclass
+class Run:
+    returncode: int | None          # None: killed at the timeout
+    seconds: float
+    peak_mb: float
+    log: Path
+
+
+def measured(cmd: list[str], cwd: Path, log: Path, timeout: float,
+             env: dict[str, str] | None = None) -> Run:
+    """Run cmd with its output in log, sampling the memory of its process tree."""
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with open(log, "wb") as out:
+        start = time.perf_counter()
+        proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT,
+                                stdin=subprocess.DEVNULL, start_new_session=True)
+        sampler = TreeSampler(proc.pid)
+        sampler.start()
+        try:
+            rc = proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            rc = None
+            sampler.kill_all()
+            proc.wait()
+        seconds = time.perf_counter() - start
+        sampler.stop()
+        # whatever the tool left behind (a kernel it started in its own session)
+        sampler.kill_all()
+    return Run(rc, seconds, sampler.peak_kb / 1024, log)
+
+
+def tail(path: Path, lines: int = 6) -> str:
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ""
+    kept = [line for line in text.splitlines() if line.strip() and "WARNING: Location" not in line]
+    return " | ".join(kept[-lines:])
+
+
+# ---------------------------------------------------------------------------- results
+
+
+class Unavailable(Exception):
+    """The tool cannot run here; the message says why."""
+
+
+@dataclass
+class Row:
+    tool: str
+    seconds_per_submission: float | None = None
+    peak_mb: float | None = None
+    right: int = 0
+    total: int = 0
+    notes: list[str] = field(default_factory=list)
+    scores: dict[str, float | None] = field(default_factory=dict)   # student -> score (None: none)
+
+
+def judge(row: Row, students: list[Student], points: dict[str, int],
+          scores: dict[str, float | None]) -> None:
+    row.scores = scores
+    row.total = len(students)
+    for s in students:
+        got, want = scores.get(s.id), expected_score(s, points)
+        if got is not None and abs(got - want) < 1e-6:
+            row.right += 1
+        else:
+            shown = "no score" if got is None else f"{got:g}"
+            row.notes.append(f"{s.kind.name}: {shown} (want {want})")
+
+
+# ---------------------------------------------------------------------------- tool venvs
+
+
+def ensure_venv(tool: str, work: Path) -> Path:
+    """The venv of tool, created and installed on first use; its bin directory."""
+    venv = VENVS / tool
+    marker = venv / "bench-pins.txt"
+    pins = BASE_PINS + TOOL_PINS[tool]
+    if marker.exists() and marker.read_text().split() == pins:
+        return venv / "bin"
+    log = work / "logs" / f"install-{tool}.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    python3 = shutil.which("python3") or sys.executable
+    print(f"installing {' '.join(TOOL_PINS[tool])} into {venv.relative_to(ROOT)} "
+          f"(first run only) ...", flush=True)
+    steps = [[python3, "-m", "venv", str(venv)],
+             [str(venv / "bin" / "pip"), "install", "--quiet", *BASE_PINS],
+             [str(venv / "bin" / "pip"), "install", "--quiet", *pins]]
+    with open(log, "ab") as out:
+        for step in steps:
+            rc = subprocess.run(step, stdout=out, stderr=subprocess.STDOUT,
+                                stdin=subprocess.DEVNULL).returncode
+            if rc != 0:
+                shown = " ".join([Path(step[0]).name, *step[1:]])
+                raise Unavailable(f"`{shown}` failed (exit {rc}): {tail(log, 3)}")
+    marker.write_text("\n".join(pins) + "\n")
+    return venv / "bin"
+
+
+def tool_env(bin_dir: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env["PATH"] = f"{bin_dir}{os.pathsep}{env.get('PATH', '')}"
+    env["VIRTUAL_ENV"] = str(bin_dir.parent)
+    env.pop("PYTHONPATH", None)
+    return env
+
+
+# ---------------------------------------------------------------------------- ours
+
+
+def run_ours(students, points, work: Path) -> list[Row]:
+    exe = ROOT / ".venv" / "bin" / "autograder"
+    if not exe.exists():
+        raise Unavailable(".venv/bin/autograder is missing: run `make venv` first")
+    folder = work / "ours" / "notebooks"
+    for s in students:
+        write_json(folder / f"{s.id}.ipynb", plain_notebook(s))
+    env = dict(os.environ, AUTOGRADER_SECRET="bench")
+    rows = []
+    for jobs in (1, 2):
+        out = work / "ours" / f"results-jobs{jobs}"
+        shutil.rmtree(out, ignore_errors=True)
+        run = measured([str(exe), "grade", str(folder), "--out", str(out), "--jobs", str(jobs)],
+                       ROOT, work / "logs" / f"ours-jobs{jobs}.log", BATCH_GUARD, env)
+        row = Row(f"ours --jobs {jobs}", run.seconds / len(students), run.peak_mb)
+        if run.returncode != 0:
+            row.notes.append(f"exit {run.returncode}: {tail(run.log, 2)}")
+        scores = {}
+        for s in students:
+            try:
+                scores[s.id] = json.loads((out / s.id / "results.json").read_text())["score"]
+            except (OSError, ValueError, KeyError):
+                scores[s.id] = None
+        judge(row, students, points, scores)
+        rows.append(row)
+    return rows
+
+
+# ---------------------------------------------------------------------------- nbgrader
+
+
+def nbgrader_source(points: dict[str, int]) -> dict:
+    """source/linreg/linreg.ipynb: solution cells, each function followed by its tests."""
+    ref = reference_functions()
+
+    def meta(grade_id, *, solution=False, grade=False, pts=None):
+        m = {"grade": grade, "grade_id": grade_id, "locked": not solution,
+             "schema_version": 3, "solution": solution, "task": False}
+        if pts is not None:
+            m["points"] = pts
+        return {"nbgrader": m}
+
+    cells = [code_cell("import random\nimport torch", "imports", meta("imports"))]
+    for name in FUNCTIONS:
+        body = ref[name]
+        header, _, rest = body.partition("\n")
+        solution = f"{header}\n    ### BEGIN SOLUTION\n{rest}\n    ### END SOLUTION"
+        cells.append(code_cell(solution, name.replace("_", "-"), meta(name, solution=True)))
+        for check, test in TESTS.items():
+            if check.split(".")[0] == name:
+                cells.append(code_cell(test.strip("\n"), "test-" + check.replace(".", "-").replace("_", "-"),
+                                       meta("test_" + check.replace(".", "_"), grade=True,
+                                            pts=points[check])))
+    for check, test in TESTS.items():
+        if check.startswith("training."):
+            cells.append(code_cell(test.strip("\n"), "test-training",
+                                   meta("test_" + check.replace(".", "_"), grade=True,
+                                        pts=points[check])))
+    return notebook(cells)
+
+
+def run_nbgrader(students, points, work: Path) -> Row:
+    bin_dir = ensure_venv("nbgrader", work)
+    env = tool_env(bin_dir)
+    course = work / "nbgrader"
+    shutil.rmtree(course, ignore_errors=True)
+    course.mkdir(parents=True)
+    (course / "nbgrader_config.py").write_text('c = get_config()\nc.CourseDirectory.course_id = "bench"\n')
+    write_json(course / "source" / "linreg" / "linreg.ipynb", nbgrader_source(points))
+    log = work / "logs" / "nbgrader-generate.log"
+    with open(log, "wb") as out:
+        rc = subprocess.run([str(bin_dir / "nbgrader"), "generate_assignment", "linreg", "--force"],
+                            cwd=course, env=env, stdout=out, stderr=subprocess.STDOUT).returncode
+    released = course / "release" / "linreg" / "linreg.ipynb"
+    if rc != 0 or not released.exists():
+        raise Unavailable(f"nbgrader generate_assignment failed (exit {rc}): {tail(log, 3)}")
+    release = json.loads(released.read_text())
+    for s in students:
+        nb = json.loads(json.dumps(release))
+        for cell in nb["cells"]:
+            m = cell.get("metadata", {}).get("nbgrader", {})
+            if m.get("solution"):
+                cell["source"] = s.functions[m["grade_id"]]
+        write_json(course / "submitted" / s.id / "linreg" / "linreg.ipynb", nb)
+
+    run = measured([str(bin_dir / "nbgrader"), "autograde", "linreg",
+                    f"--Execute.timeout={NBGRADER_CELL_TIMEOUT}"],
+                   course, work / "logs" / "nbgrader-autograde.log", BATCH_GUARD, env)
+    row = Row("nbgrader 0.9.6", run.seconds / len(students), run.peak_mb)
+    if run.returncode is None:
+        row.notes.append(f"`nbgrader autograde` killed after {BATCH_GUARD} s")
+    elif run.returncode != 0:
+        row.notes.append(f"`nbgrader autograde` exit {run.returncode}")
+    scores = nbgrader_scores(course / "gradebook.db", students)
+    judge(row, students, points, scores)
+    return row
+
+
+def nbgrader_scores(db: Path, students) -> dict[str, float | None]:
+    """student -> total auto score; None when nbgrader stored no grade for the notebook."""
+    scores: dict[str, float | None] = {s.id: None for s in students}
+    if not db.exists():
+        return scores
+    with sqlite3.connect(db) as con:
+        rows = con.execute("""
+            SELECT sa.student_id, COUNT(g.id), SUM(COALESCE(g.manual_score, g.auto_score, 0))
+            FROM submitted_assignment sa
+            JOIN submitted_notebook sn ON sn.assignment_id = sa.id
+            JOIN grade g ON g.notebook_id = sn.id
+            GROUP BY sa.student_id""").fetchall()
+    for student, n_grades, total in rows:
+        if student in scores and n_grades:
+            scores[student] = float(total or 0)
+    return scores
+
+
+# ---------------------------------------------------------------------------- otter
+
+
+def doctest_source(code: str) -> str:
+    """Plain Python -> doctest examples: one `>>>` per top-level statement."""
+    code = code.strip("\n")
+    lines = code.splitlines()
+    out = []
+    for node in ast.parse(code).body:
+        for i, line in enumerate(lines[node.lineno - 1: node.end_lineno]):
+            out.append((">>> " if i == 0 else "... ") + line)
+    return "\n".join(out) + "\n"
+
+
+def otter_tests(points: dict[str, int]) -> dict[str, dict]:
+    """tests/<function>.py for each function and training: one OK case per check."""
+    files: dict[str, dict] = {}
+    for check, test in TESTS.items():
+        question = check.split(".")[0]
+        spec = files.setdefault(question, {"name": question, "points": None, "suites": [
+            {"cases": [], "scored": True, "setup": "", "teardown": "", "type": "doctest"}]})
+        spec["suites"][0]["cases"].append({"name": check, "code": doctest_source(test),
+                                           "hidden": False, "locked": False,
+                                           "points": points[check]})
+    return files
+
+
+def run_otter(students, points, work: Path) -> Row:
+    bin_dir = ensure_venv("otter", work)
+    env = tool_env(bin_dir)
+    base = work / "otter"
+    shutil.rmtree(base, ignore_errors=True)
+    (base / "tests").mkdir(parents=True)
+    for question, spec in otter_tests(points).items():
+        (base / "tests" / f"{question}.py").write_text(f"test = {spec!r}\n", encoding="utf-8")
+    log = work / "logs" / "otter-generate.log"
+    with open(log, "wb") as out:
+        rc = subprocess.run([str(bin_dir / "otter"), "generate", "-t", "tests", "-o", "autograder.zip",
+                             "--no-config", "--no-requirements", "--no-environment"],
+                            cwd=base, env=env, stdout=out, stderr=subprocess.STDOUT).returncode
+    if rc != 0 or not (base / "autograder.zip").exists():
+        raise Unavailable(f"otter generate failed (exit {rc}): {tail(log, 3)}")
+
+    total_seconds, peak, scores, notes = 0.0, 0.0, {}, []
+    for s in students:
+        nb = base / "submissions" / f"{s.id}.ipynb"
+        write_json(nb, plain_notebook(s))
+        out = base / "results" / s.id
+        out.mkdir(parents=True)
+        run = measured([str(bin_dir / "otter"), "run", "-a", "autograder.zip", "-o", str(out),
+                        "--no-logo", str(nb)],
+                       base, work / "logs" / f"otter-{s.id}.log", OTTER_RUN_TIMEOUT, env)
+        total_seconds += run.seconds
+        peak = max(peak, run.peak_mb)
+        if run.returncode is None:
+            notes.append(f"{s.kind.name}: killed at {OTTER_RUN_TIMEOUT} s")
+        elif run.returncode != 0:
+            notes.append(f"{s.kind.name}: `otter run` exit {run.returncode}")
+        scores[s.id] = otter_score(out / "results.json")
+    row = Row("otter-grader 7.0.0", total_seconds / len(students), peak)
+    judge(row, students, points, scores)
+    row.notes = notes + row.notes
+    return row
+
+
+def otter_score(path: Path) -> float | None:
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    if "score" in data:
+        return float(data["score"])
+    return float(sum(t.get("score", 0) or 0 for t in data.get("tests", [])))
+
+
+# ---------------------------------------------------------------------------- main
+
+RUNNERS = {"ours": run_ours, "nbgrader": run_nbgrader, "otter": run_otter}
+LABELS = {"ours": "ours", "nbgrader": "nbgrader 0.9.6", "otter": "otter-grader 7.0.0"}
+
+
+def table(rows: list[Row]) -> str:
+    head = ["tool", "wall s/submission", "peak PSS MB", "scored right", "notes"]
+    body = []
+    for r in rows:
+        body.append([r.tool,
+                     "-" if r.seconds_per_submission is None else f"{r.seconds_per_submission:.2f}",
+                     "-" if r.peak_mb is None else f"{r.peak_mb:.0f}",
+                     f"{r.right}/{r.total}" if r.total else "-",
+                     "; ".join(r.notes) or "-"])
+    widths = [max(len(x[i]) for x in [head] + body) for i in range(4)]
+    fmt = lambda cells: " | ".join(c.ljust(w) for c, w in zip(cells, widths)) + " | " + cells[4]  # noqa: E731
+    return "\n".join([fmt(head), "-+-".join("-" * w for w in widths) + "-+-" + "-" * 5]
+                     + [fmt(b) for b in body])
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--tools", default="ours,nbgrader,otter",
+                        help="comma-separated, from: ours, nbgrader, otter")
+    parser.add_argument("--students", type=int, default=20, help="class size (default 20)")
+    parser.add_argument("--keep", metavar="DIR", help="build and keep everything in DIR")
+    args = parser.parse_args()
+    tools = [t.strip() for t in args.tools.split(",") if t.strip()]
+    unknown = set(tools) - set(RUNNERS)
+    if unknown or not tools:
+        parser.error(f"unknown tool(s) {sorted(unknown)}; choose from {', '.join(RUNNERS)}")
+    if args.students < 1:
+        parser.error("--students must be at least 1")
+
+    work = Path(args.keep).resolve() if args.keep else Path(tempfile.mkdtemp(prefix="compare-tools-"))
+    work.mkdir(parents=True, exist_ok=True)
+    points = course_points()
+    students = build_class(args.students)
+    print(f"{len(students)} students: "
+          + ", ".join(f"{sum(s.kind is k for s in students)} {k.name}" for k in [CORRECT] + KINDS
+                      if any(s.kind is k for s in students))
+          + f"; full marks {sum(points.values())}", flush=True)
+    rows: list[Row] = []
+    started = time.perf_counter()
+    try:
+        for tool in tools:
+            print(f"grading with {tool} ...", flush=True)
+            before = len(rows)
+            try:
+                result = RUNNERS[tool](students, points, work)
+                rows.extend(result if isinstance(result, list) else [result])
+            except Unavailable as exc:
+                rows.append(Row(LABELS[tool], notes=[f"unavailable: {exc}"]))
+            for r in rows[before:]:
+                print(f"  {r.tool}: " + (f"{r.right}/{r.total} scored right, "
+                                         f"{r.seconds_per_submission:.2f} s per submission"
+                                         if r.total else "; ".join(r.notes)), flush=True)
+    finally:
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+    print()
+    print(table(rows))
+    print(f"\n({time.perf_counter() - started:.0f} s in all"
+          + (f"; files kept in {args.keep}" if args.keep else "") + ")")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
