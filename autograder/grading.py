@@ -290,31 +290,41 @@ def grade(worker: Worker, submission: Submission, settings: Settings, secret: by
 
 
 def run_probes(session, plan: _Plan, names: dict, limits) -> dict[tuple, Observation]:
-    """Run the plan. A function that hangs or exhausts its memory is not probed again,
-    and training, which would call it, is not run: a hang costs one limit."""
+    """Run the plan, one batch (one fork) per function. A function that hangs or exhausts
+    its memory is not probed again, and training, which would call it, is not run: a
+    hang costs one limit."""
     observed: dict[tuple, Observation] = {}
     stuck: dict[str, Observation] = {}     # function -> its first timeout or MemoryError
+    by_function: dict[str, list] = {}
     for key, (probe, seed) in plan.probes.items():
-        function = key[0]
+        by_function.setdefault(key[0], []).append((key, probe, seed))
+    for function, entries in by_function.items():
         needed = FUNCTIONS if function == "training" else (function,)
         if any(f not in names for f in needed):
-            observed[key] = Observation(probe, seed, "missing")
+            observed.update({key: Observation(probe, seed, "missing") for key, probe, seed in entries})
             continue
-        if function in stuck:
-            first = stuck[function]
-            observed[key] = Observation(probe, seed, first.status, error=first.error)
-            continue
-        blocked = [f for f in needed if f in stuck and f != function]
+        blocked = [f for f in needed if f in stuck]
         if blocked:
             first = stuck[blocked[0]]
-            observed[key] = Observation(probe, seed, "blocked", error={
-                "function": blocked[0], "status": first.status,
-                "message": (first.error or {}).get("message", "")})
+            error = {"function": blocked[0], "status": first.status,
+                     "message": (first.error or {}).get("message", "")}
+            observed.update({key: Observation(probe, seed, "blocked", error=error)
+                             for key, probe, seed in entries})
             continue
         limit = limits.training_seconds if function == "training" else limits.probe_seconds
-        msg = session.probe("/".join(key), probe.kind, probe.inputs, seed, limit)
-        obs = Observation(probe, seed, msg.get("status", "lost"), msg.get("result"), msg.get("error"))
-        if obs.status == "timeout" or (obs.error or {}).get("type") == "MemoryError":
-            stuck[function] = obs
-        observed[key] = obs
+        items = [{"id": "/".join(key), "kind": probe.kind, "inputs": probe.inputs, "seed": seed,
+                  "limit": limit} for key, probe, seed in entries]
+        outcomes = session.probes(items)
+        for key, probe, seed in entries:
+            msg = outcomes.get("/".join(key))
+            if msg is None:          # not run: the batch ended at a timeout or MemoryError
+                first = stuck[function]
+                observed[key] = Observation(probe, seed, first.status, error=first.error)
+                continue
+            obs = Observation(probe, seed, msg.get("status", "lost"), msg.get("result"),
+                              msg.get("error"))
+            if function not in stuck and (obs.status == "timeout" or
+                                          (obs.error or {}).get("type") == "MemoryError"):
+                stuck[function] = obs
+            observed[key] = obs
     return observed

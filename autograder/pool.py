@@ -23,6 +23,10 @@ from autograder.sandbox import child_environment
 GRACE = 5.0   # seconds the grader waits beyond a unit's own limit before it kills
 
 
+def _lost(reason: str | None) -> dict:
+    return {"status": "lost", "error": {"type": "lost", "message": reason or "its process ended"}}
+
+
 class WorkerError(Exception):
     """The warm worker could not be started or stopped answering."""
 
@@ -144,23 +148,30 @@ class Session:
                 self.kill("it sent something unexpected")
                 return cells, None
 
-    def probe(self, probe_id: str, kind: str, inputs, seed: int, limit: float) -> dict:
+    def probes(self, items: list[dict]) -> dict[str, dict]:
+        """Run the probes of one function; returns id -> outcome for those that ran
+        (a timeout or a MemoryError ends the batch early)."""
         if self.dead:
-            return {"status": "lost", "error": {"type": "lost", "message": self.dead}}
+            return {item["id"]: _lost(self.dead) for item in items}
         try:
-            wire.send(self.sock, {"op": "probe", "id": probe_id, "kind": kind,
-                                  "inputs": inputs, "seed": seed, "limit": limit})
+            wire.send(self.sock, {"op": "probes", "items": items})
         except OSError as exc:
             self.kill(f"its process ended unexpectedly ({exc})")
-            return {"status": "lost", "error": {"type": "lost", "message": self.dead}}
-        msg = self._recv(time.monotonic() + limit + GRACE)
-        if msg is None or msg.get("id") != probe_id:
-            if msg is not None:
-                self.kill("it answered a different probe")
-            return {"status": "lost", "error": {"type": "lost", "message": self.dead}}
-        msg.pop("op", None)
-        msg.pop("id", None)
-        return msg
+            return {item["id"]: _lost(self.dead) for item in items}
+        outcomes: dict[str, dict] = {}
+        wanted = {item["id"]: float(item["limit"]) for item in items}
+        while True:
+            left = [i for i in wanted if i not in outcomes]
+            limit = wanted[left[0]] if left else 0.0
+            msg = self._recv(time.monotonic() + limit + GRACE)
+            if msg is None:
+                return {**outcomes, **{i: _lost(self.dead) for i in left}}
+            if msg.get("op") == "probes_done":
+                return outcomes
+            if msg.get("op") != "probe" or msg.get("id") not in left:
+                self.kill("it answered a probe that was not asked")
+                return {**outcomes, **{i: _lost(self.dead) for i in left}}
+            outcomes[msg.pop("id")] = {k: v for k, v in msg.items() if k != "op"}
 
     def kill(self, reason: str | None = None) -> None:
         """Kill the submission's whole tree: the keeper's death takes its PID namespace."""

@@ -64,10 +64,11 @@ class Settings(_Frozen):
         return self.checks.get(check_id, CheckSetting())
 
     def grading_hash(self) -> str:
-        """sha256 of everything that changes a grade (not the language of feedback)."""
+        """sha256 of everything that changes what is stored for a grading: points,
+        visibility, limits, seed and the language the feedback is written in."""
         from autograder.checks import CHECKS
 
-        data = self.model_dump(mode="json", exclude={"language", "source"})
+        data = self.model_dump(mode="json", exclude={"source"})
         data["checks"] = {cid: self.check(cid).model_dump() for cid in CHECKS}
         return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
 

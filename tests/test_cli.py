@@ -4,6 +4,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 
 import pytest
@@ -14,6 +15,8 @@ from tests.mutants import MUTANTS
 
 def run(*args, cwd=ROOT, **kw):
     env = dict(os.environ, AUTOGRADER_SECRET="cli-test")
+    if args and args[0] == "grade" and "--gradebook" not in args:
+        args = (*args, "--gradebook", os.path.join(tempfile.mkdtemp(), "gradebook.db"))
     return subprocess.run([sys.executable, "-m", "autograder", *args], cwd=cwd, env=env,
                           capture_output=True, text=True, timeout=300, **kw)
 
@@ -126,7 +129,8 @@ def test_sigint_keeps_what_was_graded_and_exits_130(tmp_path):
     (subs / "b_slow.py").write_text("import time\ntime.sleep(60)\n")
     env = dict(os.environ, AUTOGRADER_SECRET="x")
     proc = subprocess.Popen([sys.executable, "-m", "autograder", "grade", str(subs), "--out",
-                             str(tmp_path / "o"), "--jobs", "1"], cwd=tmp_path, env=env,
+                             str(tmp_path / "o"), "--jobs", "1", "--gradebook", str(tmp_path / "g.db")],
+                            cwd=tmp_path, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 60
     while not (tmp_path / "o" / "a_fast" / "results.json").exists():

@@ -150,12 +150,83 @@ def serve(sock: socket.socket) -> None:
     wire.send(sock, {"op": "loaded", "names": inventory(ns)})
     while True:
         msg = wire.recv(sock)
-        if msg is None or msg.get("op") != "probe":
+        if msg is None or msg.get("op") != "probes":
             os._exit(0)
+        run_batch(ns, msg["items"], lambda outcome: wire.send(sock, {"op": "probe", **outcome}))
+        wire.send(sock, {"op": "probes_done"})
 
-        def call(msg=msg):
-            probes.seed_everything(int(msg["seed"]))
-            return probes.PROBES[msg["kind"]](ns, msg["inputs"])
 
-        unit = run_unit(call, float(msg["limit"]), continue_in_child=False)
-        wire.send(sock, {"op": "probe", "id": msg["id"], **unit.outcome})
+def _probe_payload(ns: dict, item: dict) -> bytes:
+    try:
+        probes.seed_everything(int(item["seed"]))
+        payload = {"status": "ok", "result": probes.PROBES[item["kind"]](ns, item["inputs"])}
+    except BaseException as exc:  # noqa: BLE001 - student code may raise anything
+        payload = {"status": "raised", "error": executor.describe_exception(exc)}
+    try:
+        return wire.encode(payload)
+    except Exception as exc:  # noqa: BLE001
+        return wire.encode({"status": "raised", "error": {
+            "type": "UnreportableResult", "message": f"the result could not be reported: {exc}",
+            "where": None}})
+
+
+def run_batch(ns: dict, items: list[dict], send) -> None:
+    """Run the probes of one function in one fork, each with its own wall-clock limit.
+
+    The fork reports each probe as it finishes. When it dies in a probe, that probe
+    is reported and a new fork takes the rest. A timeout or a MemoryError ends the
+    batch: the grader does not probe that function again.
+    """
+    pending = list(items)
+    while pending:
+        res_r, res_w = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            os.close(res_r)
+            os.setpgid(0, 0)
+            try:
+                for item in pending:
+                    wire.write_all(res_w, _probe_payload(ns, item))
+            except OSError:
+                os._exit(70)
+            os._exit(0)
+        os.close(res_w)
+        done, stop = 0, False
+        for item in pending:
+            start = time.monotonic()
+            limit = float(item["limit"])
+            outcome = None
+            try:
+                frame = wire.read_frame_fd(res_r, start + limit)
+                if frame is not None:
+                    outcome = wire.decode(frame)
+            except wire.Timeout:
+                outcome = {"status": "timeout", "error": {"type": "timeout", "message":
+                           f"it did not finish within the {limit:g} s limit and was stopped"}}
+                stop = True
+            except wire.WireError as exc:
+                outcome = {"status": "crashed", "error": {"type": "wire", "message": str(exc)}}
+            if outcome is None or outcome.get("status") not in ("ok", "raised"):
+                try:
+                    os.killpg(pid, signal.SIGKILL)
+                except OSError:
+                    pass
+                _, status = os.waitpid(pid, 0)
+                pid = None
+                if outcome is None:
+                    outcome = _exit_message(status)
+            outcome["seconds"] = time.monotonic() - start
+            send({"id": item["id"], **outcome})
+            done += 1
+            if (outcome.get("error") or {}).get("type") == "MemoryError":
+                stop = True
+            if pid is None or stop:
+                break
+        os.close(res_r)
+        if pid is not None:
+            try:
+                os.killpg(pid, signal.SIGKILL)
+            except OSError:
+                pass
+            os.waitpid(pid, 0)
+        pending = [] if stop else pending[done:]
