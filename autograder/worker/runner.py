@@ -56,17 +56,7 @@ def run_unit(func, limit: float, continue_in_child: bool) -> Unit:
         os.close(go_w)
         os.setpgid(0, 0)
         try:
-            payload = {"status": "ok", "result": func()}
-        except BaseException as exc:  # noqa: BLE001 - student code may raise anything
-            payload = {"status": "raised", "error": executor.describe_exception(exc)}
-        try:
-            frame = wire.encode(payload)
-        except Exception as exc:  # noqa: BLE001
-            frame = wire.encode({"status": "raised", "error": {
-                "type": "UnreportableResult", "message": f"the result could not be reported: {exc}",
-                "where": None}})
-        try:
-            wire.write_all(res_w, frame)
+            wire.write_all(res_w, _outcome_frame(func))
             os.close(res_w)
         except OSError:
             os._exit(70)
@@ -78,32 +68,56 @@ def run_unit(func, limit: float, continue_in_child: bool) -> Unit:
         return Unit(None, True)
     os.close(res_w)
     os.close(go_r)
-    outcome = None
-    try:
-        frame = wire.read_frame_fd(res_r, start + limit)
-        if frame is not None:
-            outcome = wire.decode(frame)
-    except wire.Timeout:
-        outcome = {"status": "timeout", "error": {"type": "timeout", "message":
-                   f"it did not finish within the {limit:g} s limit and was stopped"}}
-    except wire.WireError as exc:
-        outcome = {"status": "crashed", "error": {"type": "wire", "message": str(exc)}}
+    outcome = _read_outcome(res_r, start, limit)
     os.close(res_r)
-    finished = outcome is not None and outcome.get("status") in ("ok", "raised")
-    if finished and continue_in_child:
+    if _finished(outcome) and continue_in_child:
         outcome["seconds"] = time.monotonic() - start
         return Unit(outcome, False, go_w)
-    if not finished:
+    status = _stop(pid, kill=not _finished(outcome))
+    outcome = outcome or _exit_message(status)
+    os.close(go_w)
+    outcome["seconds"] = time.monotonic() - start
+    return Unit(outcome, False)
+
+
+def _outcome_frame(func) -> bytes:
+    """Run ``func`` (student code somewhere below it) and encode what happened."""
+    try:
+        payload = {"status": "ok", "result": func()}
+    except BaseException as exc:  # noqa: BLE001 - student code may raise anything
+        payload = {"status": "raised", "error": executor.describe_exception(exc)}
+    try:
+        return wire.encode(payload)
+    except Exception as exc:  # noqa: BLE001
+        return wire.encode({"status": "raised", "error": {
+            "type": "UnreportableResult", "message": f"the result could not be reported: {exc}",
+            "where": None}})
+
+
+def _read_outcome(fd: int, start: float, limit: float) -> dict | None:
+    """The next outcome from a unit's pipe; None when the unit died without one."""
+    try:
+        frame = wire.read_frame_fd(fd, start + limit)
+        return wire.decode(frame) if frame is not None else None
+    except wire.Timeout:
+        return {"status": "timeout", "error": {"type": "timeout", "message":
+                f"it did not finish within the {limit:g} s limit and was stopped"}}
+    except wire.WireError as exc:
+        return {"status": "crashed", "error": {"type": "wire", "message": str(exc)}}
+
+
+def _finished(outcome: dict | None) -> bool:
+    return outcome is not None and outcome.get("status") in ("ok", "raised")
+
+
+def _stop(pid: int, kill: bool) -> int:
+    """Reap a unit's process (killing its process group first); returns its wait status."""
+    if kill:
         try:
             os.killpg(pid, signal.SIGKILL)
         except OSError:
             pass
-    _, status = os.waitpid(pid, 0)
-    if outcome is None:
-        outcome = _exit_message(status)
-    os.close(go_w)
-    outcome["seconds"] = time.monotonic() - start
-    return Unit(outcome, False)
+    return os.waitpid(pid, 0)[1]
 
 
 def inventory(ns: dict) -> dict:
@@ -156,18 +170,9 @@ def serve(sock: socket.socket) -> None:
         wire.send(sock, {"op": "probes_done"})
 
 
-def _probe_payload(ns: dict, item: dict) -> bytes:
-    try:
-        probes.seed_everything(int(item["seed"]))
-        payload = {"status": "ok", "result": probes.PROBES[item["kind"]](ns, item["inputs"])}
-    except BaseException as exc:  # noqa: BLE001 - student code may raise anything
-        payload = {"status": "raised", "error": executor.describe_exception(exc)}
-    try:
-        return wire.encode(payload)
-    except Exception as exc:  # noqa: BLE001
-        return wire.encode({"status": "raised", "error": {
-            "type": "UnreportableResult", "message": f"the result could not be reported: {exc}",
-            "where": None}})
+def _probe(ns: dict, item: dict):
+    probes.seed_everything(int(item["seed"]))
+    return probes.PROBES[item["kind"]](ns, item["inputs"])
 
 
 def run_batch(ns: dict, items: list[dict], send) -> None:
@@ -186,7 +191,7 @@ def run_batch(ns: dict, items: list[dict], send) -> None:
             os.setpgid(0, 0)
             try:
                 for item in pending:
-                    wire.write_all(res_w, _probe_payload(ns, item))
+                    wire.write_all(res_w, _outcome_frame(lambda item=item: _probe(ns, item)))
             except OSError:
                 os._exit(70)
             os._exit(0)
@@ -194,39 +199,18 @@ def run_batch(ns: dict, items: list[dict], send) -> None:
         done, stop = 0, False
         for item in pending:
             start = time.monotonic()
-            limit = float(item["limit"])
-            outcome = None
-            try:
-                frame = wire.read_frame_fd(res_r, start + limit)
-                if frame is not None:
-                    outcome = wire.decode(frame)
-            except wire.Timeout:
-                outcome = {"status": "timeout", "error": {"type": "timeout", "message":
-                           f"it did not finish within the {limit:g} s limit and was stopped"}}
-                stop = True
-            except wire.WireError as exc:
-                outcome = {"status": "crashed", "error": {"type": "wire", "message": str(exc)}}
-            if outcome is None or outcome.get("status") not in ("ok", "raised"):
-                try:
-                    os.killpg(pid, signal.SIGKILL)
-                except OSError:
-                    pass
-                _, status = os.waitpid(pid, 0)
+            outcome = _read_outcome(res_r, start, float(item["limit"]))
+            if not _finished(outcome):
+                status = _stop(pid, kill=True)
                 pid = None
-                if outcome is None:
-                    outcome = _exit_message(status)
+                outcome = outcome or _exit_message(status)
             outcome["seconds"] = time.monotonic() - start
             send({"id": item["id"], **outcome})
             done += 1
-            if (outcome.get("error") or {}).get("type") == "MemoryError":
-                stop = True
+            stop = outcome["status"] == "timeout" or (outcome.get("error") or {}).get("type") == "MemoryError"
             if pid is None or stop:
                 break
         os.close(res_r)
         if pid is not None:
-            try:
-                os.killpg(pid, signal.SIGKILL)
-            except OSError:
-                pass
-            os.waitpid(pid, 0)
+            _stop(pid, kill=True)
         pending = [] if stop else pending[done:]
