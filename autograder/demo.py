@@ -67,7 +67,8 @@ def main(argv=None) -> int:
     print("  judy.ipynb: a notebook cut off in the middle (not valid JSON)\n")
     os.environ.setdefault("AUTOGRADER_SECRET", "demo-secret")
     start = time.monotonic()
-    code = cli.main(["grade", str(subs), "--out", str(root / "results"), "--config", "course.yaml"])
+    code = cli.main(["grade", str(subs), "--out", str(root / "results"), "--config", "course.yaml",
+                     "--gradebook", str(root / "gradebook.db")])
     print(f"\nGraded {len(CLASS) + 2} submissions in {time.monotonic() - start:.1f} s "
           f"(exit code {code}); results.json files are in {root / 'results'}")
     return code

@@ -130,8 +130,12 @@ def probe_training(ns, inputs):
     b = torch.zeros(1, requires_grad=True)
     lr, batch_size = float(inputs["lr"]), int(inputs["batch_size"])
     losses = []
+    most = len(features) // batch_size + 10
     for _ in range(int(inputs["epochs"])):
-        for X, y in data_iter(batch_size, features, labels):
+        for count, (X, y) in enumerate(data_iter(batch_size, features, labels)):
+            if count >= most:
+                raise RuntimeError(f"data_iter yielded more than {most} batches of {batch_size} "
+                                   f"for {len(features)} examples: it never stops")
             l = loss(net(X, w, b), y)
             l.sum().backward()
             sgd([w, b], lr, batch_size)
