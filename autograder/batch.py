@@ -12,7 +12,7 @@ from autograder.gradebook import Gradebook
 from autograder.pool import Worker
 from autograder.reports import feedback, results_json
 from autograder.settings import Settings
-from autograder.submission import Submission
+from autograder.submission import Source, Submission
 
 
 def in_shard(submission_id: str, shard: tuple[int, int] | None) -> bool:
@@ -44,42 +44,39 @@ class Grader:
         return self.gradebook.find(submission.id, self.settings.assignment, submission.sha256,
                                    self.settings_hash, grading.__version__)
 
-    def grade_all(self, submissions: Iterable[Submission], out_dir: Path | None, jobs: int = 1,
+    def _task(self, source: Source, regrade: bool) -> tuple[Submission, grading.Report, bool]:
+        submission = source.load()
+        report = None if regrade else self.stored(submission)
+        if report is not None:
+            return submission, report, True
+        return submission, self.grade(submission), False
+
+    def grade_all(self, sources: Iterable[Source], out_dir: Path | None, jobs: int = 1,
                   on_done: Callable[[grading.Report, bool], None] | None = None,
-                  regrade: bool = False) -> list[grading.Report]:
-        """Grade in parallel. Each report is stored (one transaction) and written before the
-        next is awaited; submissions already in the gradebook, unchanged, are not graded again."""
-        reports = []
-        todo = []
-        for sub in submissions:
-            report = None if regrade else self.stored(sub)
-            if report is None:
-                todo.append(sub)
-                continue
-            self._write(report, out_dir)       # a kill may have come between commit and write
-            reports.append(report)
-            if on_done:
-                on_done(report, True)
-        by_id = {s.id: s for s in todo}
+                  regrade: bool = False) -> int:
+        """Grade in parallel; returns how many were done. Each file is read in its task and
+        each report is stored (one transaction) and written as soon as it is ready, so
+        memory does not grow with the class. Submissions already in the gradebook,
+        unchanged, are not graded again."""
+        count = 0
         pool = ThreadPoolExecutor(max_workers=max(1, jobs or os.cpu_count() or 1))
-        futures = [pool.submit(self.grade, s) for s in todo]
+        futures = [pool.submit(self._task, s, regrade) for s in sources]
         try:
             for future in as_completed(futures):
-                report = future.result()
-                if self.gradebook is not None:
-                    sub = by_id[report.submission_id]
-                    self.gradebook.record(report, sub.id, self.settings.assignment,
-                                          self.settings_hash, _mtime(sub.path))
-                self._write(report, out_dir)
-                reports.append(report)
+                submission, report, skipped = future.result()
+                if self.gradebook is not None and not skipped:
+                    self.gradebook.record(report, submission.id, self.settings.assignment,
+                                          self.settings_hash, _mtime(submission.path))
+                self._write(report, out_dir)    # also when skipped: a kill may have come before
+                count += 1
                 if on_done:
-                    on_done(report, False)
+                    on_done(report, skipped)
         except BaseException:
             pool.shutdown(wait=False, cancel_futures=True)
             self.worker.kill_all("grading was interrupted")
             raise
         pool.shutdown()
-        return reports
+        return count
 
     def _write(self, report: grading.Report, out_dir: Path | None) -> None:
         if out_dir is not None:

@@ -145,12 +145,12 @@ def _grade(args, settings, config) -> int:
     if not args.quiet:
         print(f"autograder: sandbox ({grader.worker.sandbox['mode']} mode): "
               + "; ".join(grader.worker.layers), file=sys.stderr)
-    done = []
+    done = progress.Tally(keep_reports=len(submissions) <= 60, fail_under=args.fail_under)
     bar = progress.Bar(len(submissions), enabled=not args.quiet and sys.stderr.isatty())
     start = time.monotonic()
 
     def on_done(report, skipped):
-        done.append((report, skipped))
+        done.add(report, skipped)
         bar.advance(report, skipped)
 
     signal.signal(signal.SIGINT, signal.default_int_handler)
@@ -158,21 +158,20 @@ def _grade(args, settings, config) -> int:
         with grader, bar:
             grader.grade_all(submissions, out, args.jobs, on_done, regrade=args.regrade)
     except KeyboardInterrupt:
-        print(f"autograder: interrupted; {len(done)} of {len(submissions)} submissions were "
+        print(f"autograder: interrupted; {done.count} of {len(submissions)} submissions were "
               f"graded and written to {out} and {args.gradebook}", file=sys.stderr)
         return EXIT_INTERRUPTED
     except Exception:  # noqa: BLE001 - the grader's own fault: say so, keep what is written
         traceback.print_exc()
-        print(f"autograder: internal error; {len(done)} graded submissions are in {out} "
+        print(f"autograder: internal error; {done.count} graded submissions are in {out} "
               f"and {args.gradebook}", file=sys.stderr)
         return EXIT_INTERNAL
     finally:
         gradebook.close()
-    reports = [r for r, _ in done]
-    if not args.quiet and len(reports) <= 60:
-        print(table.render(reports))
-    print(progress.summary(done, time.monotonic() - start), file=sys.stderr)
-    if args.fail_under is not None and any(r.score < args.fail_under for r in reports):
+    if not args.quiet and done.reports:
+        print(table.render(done.reports))
+    print(done.summary(time.monotonic() - start), file=sys.stderr)
+    if done.below is not None and done.below:
         return EXIT_FAIL_UNDER
     return EXIT_OK
 

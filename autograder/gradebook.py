@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -57,6 +58,7 @@ class GradebookError(Exception):
 class Gradebook:
     def __init__(self, path: str | Path):
         self.path = Path(path)
+        self._lock = threading.RLock()      # one connection, used from the grading threads
         try:
             self.db = sqlite3.connect(self.path, timeout=10, isolation_level=None,
                                       check_same_thread=False)
@@ -160,20 +162,31 @@ class Gradebook:
     def _transaction(self):
         db = self.db
 
+        lock = self._lock
+
         class _Tx:
             def __enter__(self):
-                db.execute("BEGIN IMMEDIATE")
+                lock.acquire()
+                try:
+                    db.execute("BEGIN IMMEDIATE")
+                except BaseException:
+                    lock.release()
+                    raise
 
             def __exit__(self, kind, exc, tb):
-                db.execute("COMMIT" if kind is None else "ROLLBACK")
+                try:
+                    db.execute("COMMIT" if kind is None else "ROLLBACK")
+                finally:
+                    lock.release()
                 return False
         return _Tx()
 
     def _rows(self, query, args):
         try:
-            cur = self.db.execute(query, args)
-            names = [d[0] for d in cur.description]
-            return [dict(zip(names, r)) for r in cur.fetchall()]
+            with self._lock:
+                cur = self.db.execute(query, args)
+                names = [d[0] for d in cur.description]
+                return [dict(zip(names, r)) for r in cur.fetchall()]
         except sqlite3.DatabaseError as exc:
             raise GradebookError(_explain(self.path, exc)) from None
 

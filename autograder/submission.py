@@ -1,6 +1,7 @@
 """Read .py / .ipynb files and nbgrader trees into Submissions. Never executes anything."""
 from __future__ import annotations
 
+import glob
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -89,8 +90,18 @@ def _nbgrader_student(path: Path) -> str | None:
     return None
 
 
-def discover(inputs: list[str], id_pattern: str | None = None, several: str = "error") -> list[Submission]:
-    """Expand files, directories and nbgrader trees into submissions.
+@dataclass(frozen=True)
+class Source:
+    """A submission found on disk, not read yet (so a class of any size costs no memory)."""
+    id: str
+    path: str
+
+    def load(self) -> Submission:
+        return load(self.path, self.id)
+
+
+def discover(inputs: list[str], id_pattern: str | None = None, several: str = "error") -> list[Source]:
+    """Expand files, globs, directories and nbgrader trees into submissions to read.
 
     The id is the student's folder in an nbgrader tree, else the group ``student``
     of ``id_pattern`` matched against the file name, else the file's stem. Two files
@@ -108,7 +119,16 @@ def discover(inputs: list[str], id_pattern: str | None = None, several: str = "e
         if "student" not in pattern.groupindex:
             raise UsageError("--id-pattern: expected a named group (?P<student>...)")
     found: list[tuple[str, Path]] = []
+    expanded = []
     for item in inputs:
+        if not Path(item).exists() and glob.has_magic(item):
+            matches = sorted(glob.glob(item, recursive=True))
+            if not matches:
+                raise UsageError(f"{item}: the pattern matches no file")
+            expanded.extend(matches)
+        else:
+            expanded.append(item)
+    for item in expanded:
         p = Path(item)
         if p.is_dir():
             files = sorted(q for q in p.rglob("*") if q.suffix in (".py", ".ipynb")
@@ -139,4 +159,4 @@ def discover(inputs: list[str], id_pattern: str | None = None, several: str = "e
             raise UsageError(f"two submissions have the id {sid!r}: {by_id[sid]} and {f}; "
                              "rename one of them, or pass --several latest")
         by_id[sid] = f
-    return [load(f, sid) for sid, f in by_id.items()]
+    return [Source(sid, str(f)) for sid, f in by_id.items()]

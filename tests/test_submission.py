@@ -73,3 +73,20 @@ def test_bad_inputs(tmp_path, make, expected):
     make(p)
     with pytest.raises(UsageError, match=expected):
         discover([str(p)])
+
+
+def test_globs_are_expanded_when_the_shell_did_not(tmp_path):
+    (tmp_path / "a.py").write_text("x = 1")
+    (tmp_path / "b.ipynb").write_text(notebook(["x = 1"]))
+    (tmp_path / "c.txt").write_text("x")
+    assert [s.id for s in discover([str(tmp_path / "*.py")])] == ["a"]
+    with pytest.raises(UsageError, match="matches no file"):
+        discover([str(tmp_path / "*.zip")])
+
+
+def test_sources_are_read_only_when_loaded(tmp_path):
+    p = tmp_path / "late.py"
+    p.write_text("x = 1")
+    (source,) = discover([str(p)])
+    p.write_text("x = 2")
+    assert source.load().cells == ("x = 2",)

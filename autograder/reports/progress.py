@@ -1,8 +1,6 @@
 """A live progress bar for the terminal (rich), and the one-line summary at the end."""
 from __future__ import annotations
 
-import statistics
-
 
 class Bar:
     """Count, rate and ETA while grading; silent when disabled (not a terminal, --quiet)."""
@@ -38,14 +36,33 @@ class Bar:
         self._progress.update(self._task, advance=1, rate=rate, last=last)
 
 
-def summary(done: list, seconds: float) -> str:
-    graded = [r for r, skipped in done if not skipped]
-    skipped = len(done) - len(graded)
-    if not done:
-        return "autograder: nothing to grade"
-    scores = [r.score for r, _ in done]
-    full = sum(1 for r, _ in done if r.score == r.max_score)
-    rate = f", {seconds / len(graded):.2f} s each" if graded else ""
-    return (f"autograder: {len(done)} submissions ({len(graded)} graded, {skipped} unchanged and "
-            f"skipped) in {seconds:.1f} s{rate}; mean score {statistics.mean(scores):.2f}/"
-            f"{done[0][0].max_score:g}, {full} with full marks")
+class Tally:
+    """What the end of a run needs, without keeping every report of a large class."""
+
+    def __init__(self, keep_reports: bool, fail_under: float | None):
+        self.reports: list = []
+        self._keep = keep_reports
+        self._fail_under = fail_under
+        self.count = self.graded = self.full = 0
+        self.total = 0.0
+        self.max_score = 0.0
+        self.below: int | None = 0 if fail_under is not None else None
+
+    def add(self, report, skipped: bool) -> None:
+        self.count += 1
+        self.graded += not skipped
+        self.total += report.score
+        self.max_score = report.max_score
+        self.full += report.score == report.max_score
+        if self.below is not None and report.score < self._fail_under:
+            self.below += 1
+        if self._keep:
+            self.reports.append(report)
+
+    def summary(self, seconds: float) -> str:
+        if not self.count:
+            return "autograder: nothing to grade"
+        rate = f", {seconds / self.graded:.2f} s each" if self.graded else ""
+        return (f"autograder: {self.count} submissions ({self.graded} graded, "
+                f"{self.count - self.graded} unchanged and skipped) in {seconds:.1f} s{rate}; mean "
+                f"score {self.total / self.count:.2f}/{self.max_score:g}, {self.full} with full marks")
