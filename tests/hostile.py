@@ -103,6 +103,10 @@ def squared_loss(y_hat, y):
     while True:
         hoard.append(bytearray(256 * 2**20))
 """)
+HUGE_RETURN = with_function("squared_loss", """
+def squared_loss(y_hat, y):
+    return [torch.zeros(1_000_000) for _ in range(100)]
+""")
 STDOUT_FLOOD = REFERENCE + "\nimport os\nfor _ in range(300):\n    os.write(1, b'x' * 2**20)\n"
 DEEP_RECURSION = with_function("linreg", """
 def linreg(X, w, b):

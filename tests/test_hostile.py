@@ -106,6 +106,9 @@ def test_memory_bomb_flood_and_recursion_are_bounded_and_the_grader_stays_flat(g
         {"any.raised", "any.crashed"}
     flood = grade(hostile.STDOUT_FLOOD)
     assert flood.score == flood.max_score
+    huge = grade(hostile.HUGE_RETURN)
+    assert set(lost_points(huge)) == {"squared_loss", "training"}
+    assert "too large" in [r for r in huge.results if r.function == "squared_loss"][0].output
     deep = grade(hostile.DEEP_RECURSION)
     assert set(lost_points(deep)) == {"linreg", "training"}
     assert _rss_mb() - before < 50

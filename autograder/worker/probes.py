@@ -11,7 +11,7 @@ import numpy as np
 import torch
 
 MAX_ITEMS = 5000        # elements of a list/tuple that are described
-MAX_ELEMENTS = 4_000_000
+MAX_ELEMENTS = 1_000_000    # elements of one tensor whose data is sent back
 
 
 def seed_everything(seed: int) -> None:

@@ -90,8 +90,8 @@ def _outcome_frame(func) -> bytes:
         return wire.encode(payload)
     except Exception as exc:  # noqa: BLE001
         return wire.encode({"status": "raised", "error": {
-            "type": "UnreportableResult", "message": f"the result could not be reported: {exc}",
-            "where": None}})
+            "type": "UnreportableResult",
+            "message": f"the result could not be reported: {exc or type(exc).__name__}", "where": None}})
 
 
 def _read_outcome(fd: int, start: float, limit: float) -> dict | None:
