@@ -6,14 +6,15 @@ Run:  .venv/bin/python bench/compare_tools.py [--tools ours,nbgrader,otter]
 The same class is graded by each tool: 15 correct students (solutions/linreg.py)
 and 5 others, one each: squared_loss without the reshape, sgd without
 `param.grad.zero_()`, a linreg that never returns (`while True: pass`), and an
-sgd that calls `sys.exit(1)` or `os._exit(0)`. With --students N < 20 the five
-come first and correct students fill the rest.
+sgd that calls `sys.exit(1)` or `os._exit(0)`. Those five are s01..s05 and correct
+students fill the rest, so `--students 5` grades only the five.
 
 Each tool gets the class in its own format and an equivalent rubric: the checks
 of course.yaml, same names and points (bench/compare_tools/rubric.py holds the
 test code the other two tools run):
   ours      one plain .ipynb per student, `autograder grade DIR --jobs 1`, then
-            `--jobs 2` (from the repo root, so course.yaml applies).
+            `--jobs 2` (from the repo root, so course.yaml applies), each run with
+            a fresh gradebook of its own, so nothing is skipped as already graded.
   nbgrader  a course directory: source/linreg/linreg.ipynb with solution cells
             and one locked test cell per check, `nbgrader generate_assignment`,
             submitted/<student>/linreg/linreg.ipynb, then the timed
@@ -46,6 +47,7 @@ import argparse
 import ast
 import json
 import os
+import pprint
 import re
 import shutil
 import signal
@@ -84,8 +86,8 @@ FUNCTIONS = ("synthetic_data", "data_iter", "linreg", "squared_loss", "sgd")
 class Kind:
     name: str
     breaks: tuple[str, ...]                 # checks this student's code must lose
-    edit: tuple[str, str, str] | None       # (function, old text, new text), or a whole new body
-    replace: tuple[str, str] | None = None  # (function, new source)
+    edit: tuple[str, str, str] | None       # (function, old text, new text) in the reference
+    replace: tuple[str, str] | None = None  # (function, its whole new source)
 
 
 ALL_SGD = ("sgd.update", "sgd.in_place", "sgd.zero_grad", "training.converges")
@@ -184,9 +186,9 @@ def plain_notebook(student: Student) -> dict:
 # ---------------------------------------------------------------------------- measuring
 
 
-def _children_map() -> dict[int, int]:
-    """pid -> ppid for every process now."""
-    parents = {}
+def _processes() -> dict[int, tuple[int, int]]:
+    """pid -> (ppid, start time in clock ticks) for every process now."""
+    procs = {}
     for entry in os.scandir("/proc"):
         if not entry.name.isdigit():
             continue
@@ -195,9 +197,9 @@ def _children_map() -> dict[int, int]:
                 stat = f.read()
         except OSError:
             continue
-        fields = stat[stat.rfind(b")") + 2:].split()
-        parents[int(entry.name)] = int(fields[1])
-    return parents
+        fields = stat[stat.rfind(b")") + 2:].split()    # after "pid (comm) ": state ppid ...
+        procs[int(entry.name)] = (int(fields[1]), int(fields[19]))
+    return procs
 
 
 def _memory_kb(pid: int) -> int:
@@ -224,26 +226,31 @@ class TreeSampler(threading.Thread):
     """Samples the summed PSS of a process and all its descendants every SAMPLE_EVERY s.
 
     A process stays in the tree once seen, even if it is reparented (a daemonized
-    kernel, an orphan), for as long as it lives.
+    kernel, an orphan), for as long as it lives. Processes are known by pid and
+    start time, so a reused pid is never taken for one of the tree's.
     """
 
     def __init__(self, root: int):
         super().__init__(daemon=True)
         self.root = root
-        self.tree: set[int] = {root}
+        self.tree: dict[int, int] = {}          # pid -> start time
         self.peak_kb = 0
         self._done = threading.Event()
+        self._lock = threading.Lock()
 
     def sample(self) -> None:
-        parents = _children_map()
-        self.tree &= set(parents) | {self.root}
-        grew = True
-        while grew:
-            new = {pid for pid, ppid in parents.items() if ppid in self.tree} - self.tree
-            self.tree |= new
-            grew = bool(new)
-        total = sum(_memory_kb(pid) for pid in self.tree)
-        self.peak_kb = max(self.peak_kb, total)
+        with self._lock:                        # kill_all() samples from another thread
+            procs = _processes()
+            if not self.tree and self.root in procs:
+                self.tree[self.root] = procs[self.root][1]
+            self.tree = {pid: t for pid, t in self.tree.items() if procs.get(pid, (0, None))[1] == t}
+            grew = True
+            while grew:
+                new = {pid: t for pid, (ppid, t) in procs.items()
+                       if ppid in self.tree and pid not in self.tree}
+                self.tree.update(new)
+                grew = bool(new)
+            self.peak_kb = max(self.peak_kb, sum(_memory_kb(pid) for pid in self.tree))
 
     def run(self) -> None:
         while not self._done.is_set():
@@ -255,8 +262,9 @@ class TreeSampler(threading.Thread):
         self.join()
 
     def kill_all(self) -> None:
+        """SIGKILL every live process of the tree (the root too, if it still runs)."""
         self.sample()
-        for pid in self.tree:
+        for pid in list(self.tree):
             try:
                 os.kill(pid, signal.SIGKILL)
             except ProcessLookupError:
@@ -322,7 +330,9 @@ class Row:
 
 
 def judge(row: Row, students: list[Student], points: dict[str, int],
-          scores: dict[str, float | None]) -> None:
+          scores: dict[str, float | None], why: dict[str, str] | None = None) -> None:
+    """Count the students scored right; a note for each one that was not (and why, if known)."""
+    why = why or {}
     row.scores = scores
     row.total = len(students)
     for s in students:
@@ -331,7 +341,8 @@ def judge(row: Row, students: list[Student], points: dict[str, int],
             row.right += 1
         else:
             shown = "no score" if got is None else f"{got:g}"
-            row.notes.append(f"{s.kind.name}: {shown} (want {want})")
+            row.notes.append(f"{s.kind.name}: {shown} (want {want})"
+                             + (f", {why[s.id]}" if s.id in why else ""))
 
 
 # ---------------------------------------------------------------------------- tool venvs
@@ -382,12 +393,20 @@ def run_ours(students, points, work: Path) -> list[Row]:
     for s in students:
         write_json(folder / f"{s.id}.ipynb", plain_notebook(s))
     env = dict(os.environ, AUTOGRADER_SECRET="bench")
+    # a gradebook of our own per run: the default one (./gradebook.db in the repo) would
+    # both collect the benchmark's students and skip, as unchanged, what it graded before
+    usage = subprocess.run([str(exe), "grade", "--help"], cwd=ROOT, env=env,
+                           capture_output=True, text=True).stdout
     rows = []
     for jobs in (1, 2):
         out = work / "ours" / f"results-jobs{jobs}"
         shutil.rmtree(out, ignore_errors=True)
-        run = measured([str(exe), "grade", str(folder), "--out", str(out), "--jobs", str(jobs)],
-                       ROOT, work / "logs" / f"ours-jobs{jobs}.log", BATCH_GUARD, env)
+        cmd = [str(exe), "grade", str(folder), "--out", str(out), "--jobs", str(jobs)]
+        if "--gradebook" in usage:
+            gradebook = work / "ours" / f"gradebook-jobs{jobs}.db"
+            gradebook.unlink(missing_ok=True)
+            cmd += ["--gradebook", str(gradebook)]
+        run = measured(cmd, ROOT, work / "logs" / f"ours-jobs{jobs}.log", BATCH_GUARD, env)
         row = Row(f"ours --jobs {jobs}", run.seconds / len(students), run.peak_mb)
         if run.returncode != 0:
             row.notes.append(f"exit {run.returncode}: {tail(run.log, 2)}")
@@ -467,27 +486,58 @@ def run_nbgrader(students, points, work: Path) -> Row:
         row.notes.append(f"`nbgrader autograde` killed after {BATCH_GUARD} s")
     elif run.returncode != 0:
         row.notes.append(f"`nbgrader autograde` exit {run.returncode}")
-    scores = nbgrader_scores(course / "gradebook.db", students)
-    judge(row, students, points, scores)
+    row.notes += nbgrader_timeouts(course, students)
+    scores, why = nbgrader_scores(course / "gradebook.db", students)
+    if "DeadKernelError" in run.log.read_text(errors="replace"):
+        why = {sid: f"kernel died; {reason}" for sid, reason in why.items()}
+    judge(row, students, points, scores, why)
     return row
 
 
-def nbgrader_scores(db: Path, students) -> dict[str, float | None]:
-    """student -> total auto score; None when nbgrader stored no grade for the notebook."""
+def nbgrader_scores(db: Path, students) -> tuple[dict[str, float | None], dict[str, str]]:
+    """student -> total auto score; None when nbgrader stored no score for the notebook.
+
+    When the kernel dies nbgrader keeps the submission with every grade empty and
+    flagged `needs_manual_grade`.
+    """
     scores: dict[str, float | None] = {s.id: None for s in students}
+    why = {s.id: "not in the gradebook" for s in students}
     if not db.exists():
-        return scores
+        return scores, why
     with sqlite3.connect(db) as con:
         rows = con.execute("""
-            SELECT sa.student_id, COUNT(g.id), SUM(COALESCE(g.manual_score, g.auto_score, 0))
+            SELECT sa.student_id, COUNT(g.auto_score) + COUNT(g.manual_score),
+                   SUM(COALESCE(g.manual_score, g.auto_score, 0)), SUM(g.needs_manual_grade)
             FROM submitted_assignment sa
             JOIN submitted_notebook sn ON sn.assignment_id = sa.id
             JOIN grade g ON g.notebook_id = sn.id
             GROUP BY sa.student_id""").fetchall()
-    for student, n_grades, total in rows:
-        if student in scores and n_grades:
+    for student, n_scored, total, manual in rows:
+        if student not in scores:
+            continue
+        if n_scored:
             scores[student] = float(total or 0)
-    return scores
+            del why[student]
+        else:
+            why[student] = (f"every grade empty, {manual} cells flagged for manual grading"
+                            if manual else "every grade empty")
+    return scores, why
+
+
+def nbgrader_timeouts(course: Path, students) -> list[str]:
+    """Notes on the cells that hit the timeout, read from the autograded notebooks."""
+    notes = []
+    for s in students:
+        path = course / "autograded" / s.id / "linreg" / "linreg.ipynb"
+        try:
+            cells = json.loads(path.read_text())["cells"]
+        except (OSError, ValueError, KeyError):
+            continue
+        hit = sum(any(o.get("ename") == "CellTimeoutError" for o in c.get("outputs", []))
+                  for c in cells)
+        if hit:
+            notes.append(f"{s.kind.name}: {hit} cells x {NBGRADER_CELL_TIMEOUT} s timeout")
+    return notes
 
 
 # ---------------------------------------------------------------------------- otter
@@ -524,7 +574,9 @@ def run_otter(students, points, work: Path) -> Row:
     shutil.rmtree(base, ignore_errors=True)
     (base / "tests").mkdir(parents=True)
     for question, spec in otter_tests(points).items():
-        (base / "tests" / f"{question}.py").write_text(f"test = {spec!r}\n", encoding="utf-8")
+        (base / "tests" / f"{question}.py").write_text(
+            f"OK_FORMAT = True\n\ntest = {pprint.pformat(spec, width=100, sort_dicts=False)}\n",
+            encoding="utf-8")
     log = work / "logs" / "otter-generate.log"
     with open(log, "wb") as out:
         rc = subprocess.run([str(bin_dir / "otter"), "generate", "-t", "tests", "-o", "autograder.zip",
@@ -533,7 +585,7 @@ def run_otter(students, points, work: Path) -> Row:
     if rc != 0 or not (base / "autograder.zip").exists():
         raise Unavailable(f"otter generate failed (exit {rc}): {tail(log, 3)}")
 
-    total_seconds, peak, scores, notes = 0.0, 0.0, {}, []
+    total_seconds, peak, scores, why = 0.0, 0.0, {}, {}
     for s in students:
         nb = base / "submissions" / f"{s.id}.ipynb"
         write_json(nb, plain_notebook(s))
@@ -544,14 +596,14 @@ def run_otter(students, points, work: Path) -> Row:
                        base, work / "logs" / f"otter-{s.id}.log", OTTER_RUN_TIMEOUT, env)
         total_seconds += run.seconds
         peak = max(peak, run.peak_mb)
-        if run.returncode is None:
-            notes.append(f"{s.kind.name}: killed at {OTTER_RUN_TIMEOUT} s")
-        elif run.returncode != 0:
-            notes.append(f"{s.kind.name}: `otter run` exit {run.returncode}")
         scores[s.id] = otter_score(out / "results.json")
+        if run.returncode is None:
+            why[s.id] = f"`otter run` killed at {OTTER_RUN_TIMEOUT} s"
+        elif run.returncode != 0:
+            error = re.findall(r"^(\w+(?:\.\w+)*(?:Error|Exception)\b.*)$", run.log.read_text(errors="replace"), re.M)
+            why[s.id] = f"`otter run` exit {run.returncode}" + (f": {error[-1]}" if error else "")
     row = Row("otter-grader 7.0.0", total_seconds / len(students), peak)
-    judge(row, students, points, scores)
-    row.notes = notes + row.notes
+    judge(row, students, points, scores, why)
     return row
 
 
