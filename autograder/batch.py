@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -59,18 +59,29 @@ class Grader:
         memory does not grow with the class. Submissions already in the gradebook,
         unchanged, are not graded again."""
         count = 0
-        pool = ThreadPoolExecutor(max_workers=max(1, jobs or os.cpu_count() or 1))
-        futures = [pool.submit(self._task, s, regrade) for s in sources]
+        jobs = max(1, jobs or os.cpu_count() or 1)
+        pending = iter(sources)
+        pool = ThreadPoolExecutor(max_workers=jobs)
+        running: set = set()
         try:
-            for future in as_completed(futures):
-                submission, report, skipped = future.result()
-                if self.gradebook is not None and not skipped:
-                    self.gradebook.record(report, submission.id, self.settings.assignment,
-                                          self.settings_hash, _mtime(submission.path))
-                self._write(report, out_dir)    # also when skipped: a kill may have come before
-                count += 1
-                if on_done:
-                    on_done(report, skipped)
+            while True:
+                while len(running) < 2 * jobs:       # a small window: memory stays flat
+                    source = next(pending, None)
+                    if source is None:
+                        break
+                    running.add(pool.submit(self._task, source, regrade))
+                if not running:
+                    break
+                finished, running = wait(running, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    submission, report, skipped = future.result()
+                    if self.gradebook is not None and not skipped:
+                        self.gradebook.record(report, submission.id, self.settings.assignment,
+                                              self.settings_hash, _mtime(submission.path))
+                    self._write(report, out_dir)   # also when skipped: a kill may have come before
+                    count += 1
+                    if on_done:
+                        on_done(report, skipped)
         except BaseException:
             pool.shutdown(wait=False, cancel_futures=True)
             self.worker.kill_all("grading was interrupted")

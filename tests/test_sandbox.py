@@ -135,3 +135,21 @@ def test_plotting_cells_run_headless(grade):
     report = grade(notebook(cells), kind="ipynb")
     assert report.score == report.max_score
     assert report.output == ()
+
+
+@pytest.mark.parametrize("source, expected", [
+    ("import torch\nfrom torch import nn\n\ndef f(x, y=2):\n    while True:\n        pass\n", True),
+    ('"""doc"""\ndef g(a, *, b=None):\n    return a\n', True),
+    ("pass\nimport random\npass", True),
+    ("x = 1", False),
+    ("def f(x=print('hi')):\n    pass", False),
+    ("@decorator\ndef f():\n    pass", False),
+    ("def f(x: side_effect()):\n    pass", False),
+    ("class A:\n    pass", False),
+    ("from . import x", False),
+    ("while True:\n    pass", False),
+    ("def f(:", False),
+])
+def test_only_cells_that_run_no_student_code_skip_the_checkpoint(source, expected):
+    from autograder.worker.executor import is_declarative
+    assert is_declarative(source) is expected

@@ -6,6 +6,7 @@ is skipped. ``get_ipython()`` and ``display()`` exist and do nothing.
 """
 from __future__ import annotations
 
+import ast
 import builtins
 import linecache
 import re
@@ -57,6 +58,40 @@ def make_namespace(module_name: str) -> dict:
     })
     sys.modules[module_name] = module
     return ns
+
+
+def _literal(node) -> bool:
+    try:
+        ast.literal_eval(node)
+        return True
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return False
+
+
+def is_declarative(source: str) -> bool:
+    """True for a cell that only imports installed modules and defines plain functions.
+
+    Such a cell runs no student code (a def only binds a name; its body runs when a
+    probe calls it), so it cannot hang or crash, and it is run without a checkpoint.
+    """
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError, MemoryError, RecursionError):
+        return False
+    for node in tree.body:
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            if isinstance(node, ast.ImportFrom) and node.level:
+                return False
+            continue
+        if isinstance(node, ast.FunctionDef) and not node.decorator_list and \
+                all(_literal(d) for d in node.args.defaults + node.args.kw_defaults if d is not None) \
+                and node.returns is None and not any(a.annotation for a in ast.walk(node.args)
+                                                     if isinstance(a, ast.arg)):
+            continue
+        if isinstance(node, ast.Pass) or (isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)):
+            continue   # (a dropped magic line leaves a `pass`)
+        return False
+    return True
 
 
 def run_source(source: str, filename: str, ns: dict) -> None:
