@@ -105,7 +105,8 @@ def squared_loss(y_hat, y):
 """)
 HUGE_RETURN = with_function("squared_loss", """
 def squared_loss(y_hat, y):
-    return [torch.zeros(1_000_000) for _ in range(100)]
+    big = torch.zeros(1_000_000)
+    return [big] * 100          # 4 MB in memory, 400 MB to report
 """)
 STDOUT_FLOOD = REFERENCE + "\nimport os\nfor _ in range(300):\n    os.write(1, b'x' * 2**20)\n"
 DEEP_RECURSION = with_function("linreg", """
