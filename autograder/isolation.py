@@ -280,10 +280,6 @@ def probe_mode(mode: str) -> str | None:
             isolate(mode, 1, [])
             if os.getuid() == 0 and mode == "root":
                 raise IsolationError(errno.EPERM, "still root")
-            try:
-                os.kill(1, 0)
-            except OSError:
-                pass
             os.write(w, b"ok")
         except BaseException as exc:  # noqa: BLE001
             os.write(w, str(exc).encode()[:500])

@@ -55,13 +55,18 @@ def test_kill_minus_one_costs_only_that_submission(grade, source):
     assert still_full_marks_after(grade, report)    # and nothing else: this process, the worker
 
 
+def worker_started_with(variable: str, value: str) -> Worker:
+    """A worker started while the grader's environment has ``variable`` set."""
+    os.environ[variable] = value
+    try:
+        return Worker()
+    finally:
+        del os.environ[variable]
+
+
 def test_user_namespace_mode_also_holds(tmp_path, course):
     """The mode for a grader that is not root, forced here for a test."""
-    os.environ["AUTOGRADER_SANDBOX"] = "userns"
-    try:
-        worker = Worker()
-    finally:
-        del os.environ["AUTOGRADER_SANDBOX"]
+    worker = worker_started_with("AUTOGRADER_SANDBOX", "userns")
     try:
         assert worker.sandbox["mode"] == "userns"
         for attack in ("setuid(0)", "has capabilities", "sees processes outside", "mount"):
@@ -172,11 +177,7 @@ def test_forgery_changes_no_grade_and_writes_nowhere(tmp_path, course):
 # ---- secrets ---------------------------------------------------------------------
 
 def test_the_graders_environment_never_reaches_student_code(tmp_path, course):
-    os.environ["AUTOGRADER_TEST_TOKEN"] = "s3cret"
-    try:
-        worker = Worker()
-    finally:
-        del os.environ["AUTOGRADER_TEST_TOKEN"]
+    worker = worker_started_with("AUTOGRADER_TEST_TOKEN", "s3cret")
     try:
         path = tmp_path / "spy.py"
         path.write_text(hostile.env_leak("AUTOGRADER_TEST_TOKEN"))
