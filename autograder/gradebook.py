@@ -85,24 +85,22 @@ class Gradebook:
         row = self._one("SELECT * FROM submissions WHERE student=? AND assignment=? AND sha256=? "
                         "AND settings_hash=? AND version=?",
                         (student, assignment, sha256, settings_hash, version))
-        return self._report(row) if row else None
+        return self.report(row) if row else None
 
     def submissions(self, assignment: str | None = None) -> list[dict]:
         query = "SELECT * FROM submissions" + (" WHERE assignment=?" if assignment else "")
-        rows = self._all(query + " ORDER BY student, mtime", (assignment,) if assignment else ())
+        rows = self._rows(query + " ORDER BY student, mtime", (assignment,) if assignment else ())
         return [dict(r) for r in rows]
-
-    def report(self, row: dict) -> Report:
-        return self._report(row)
 
     def counted(self, assignment: str, policy: str = "latest") -> dict[str, dict]:
         """student -> the submission that counts: the latest file, or the best score."""
+        def rank(row):
+            return (row["score"], row["mtime"]) if policy == "best" else (row["mtime"], row["score"])
+
         chosen: dict[str, dict] = {}
         for row in self.submissions(assignment):
             best = chosen.get(row["student"])
-            key = (row["score"], row["mtime"]) if policy == "best" else (row["mtime"], row["score"])
-            if best is None or key > ((best["score"], best["mtime"]) if policy == "best"
-                                      else (best["mtime"], best["score"])):
+            if best is None or rank(row) > rank(best):
                 chosen[row["student"]] = row
         return chosen
 
@@ -194,10 +192,8 @@ class Gradebook:
         rows = self._rows(query, args)
         return rows[0] if rows else None
 
-    def _all(self, query, args):
-        return self._rows(query, args)
-
-    def _report(self, row: dict) -> Report:
+    def report(self, row: dict) -> Report:
+        """The stored grading of one submissions row."""
         results = tuple(CheckResult(
             id=r["check_id"], function=r["function"], name=r["name"], passed=bool(r["passed"]),
             score=r["score"], max_score=r["max_score"], visibility=r["visibility"],

@@ -42,10 +42,6 @@ class CheckResult:
     def to_dict(self) -> dict:
         return asdict(self)
 
-    @classmethod
-    def from_dict(cls, data: dict) -> "CheckResult":
-        return cls(**data)
-
 
 @dataclass(frozen=True)
 class Report:
@@ -79,13 +75,6 @@ class Report:
         data["results"] = [r.to_dict() for r in self.results]
         data["output"] = list(self.output)
         return data
-
-    @classmethod
-    def from_dict(cls, data: dict) -> "Report":
-        data = dict(data)
-        data["results"] = tuple(CheckResult.from_dict(r) for r in data["results"])
-        data["output"] = tuple(data.get("output", ()))
-        return cls(**data)
 
 
 def hidden_seed(secret: bytes, assignment: str, submission_id: str) -> int:

@@ -31,7 +31,6 @@ class CappedWriter:
 
     def __init__(self, stream, limit: int):
         self._stream, self._left = stream, limit
-        self.truncated = False
 
     def write(self, text):
         text = str(text)
@@ -43,8 +42,6 @@ class CappedWriter:
                 self._stream.flush()
             except OSError:
                 pass
-        if len(text) and self._left <= 0:
-            self.truncated = True
         return len(text)
 
     def flush(self):
