@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import time
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from pathlib import Path
 from typing import Callable, Iterable
@@ -10,9 +11,12 @@ from typing import Callable, Iterable
 from autograder import grading
 from autograder.gradebook import Gradebook
 from autograder.pool import Worker
+from autograder.worker.launch import Launch
 from autograder.reports import feedback, results_json
 from autograder.settings import Settings
 from autograder.submission import Source, Submission
+
+SLOW = 2.0   # seconds: a grading that takes longer than this no longer holds its slot
 
 
 def in_shard(submission_id: str, shard: tuple[int, int] | None) -> bool:
@@ -28,12 +32,12 @@ class Grader:
     """The core object behind `autograder grade`: a warm worker, the course settings, a gradebook."""
 
     def __init__(self, settings: Settings, secret: bytes = b"", hide: list[str] | tuple = (),
-                 gradebook: Gradebook | None = None):
+                 gradebook: Gradebook | None = None, launched: Launch | None = None):
         self.settings = settings
         self.secret = secret
         self.gradebook = gradebook
         self.settings_hash = settings.grading_hash()
-        self.worker = Worker(hide)
+        self.worker = Worker(hide, launched)
 
     def grade(self, submission: Submission) -> grading.Report:
         return grading.grade(self.worker, submission, self.settings, self.secret)
@@ -44,7 +48,9 @@ class Grader:
         return self.gradebook.find(submission.id, self.settings.assignment, submission.sha256,
                                    self.settings_hash, grading.__version__)
 
-    def _task(self, source: Source, regrade: bool) -> tuple[Submission, grading.Report, bool]:
+    def _task(self, source: Source, regrade: bool,
+              started: list) -> tuple[Submission, grading.Report, bool]:
+        started[0] = time.monotonic()
         submission = source.load()
         report = None if regrade else self.stored(submission)
         if report is not None:
@@ -57,22 +63,38 @@ class Grader:
         """Grade in parallel; returns how many were done. Each file is read in its task and
         each report is stored (one transaction) and written as soon as it is ready, so
         memory does not grow with the class. Submissions already in the gradebook,
-        unchanged, are not graded again."""
+        unchanged, are not graded again.
+
+        ``jobs`` submissions are graded at once. One that has run for more than
+        ``SLOW`` seconds is almost always waiting out a limit (a hang, a sleep), so it
+        stops counting and another starts beside it, up to twice ``jobs``: a hang costs
+        its own submission its limit and holds up nobody else.
+        """
         count = 0
         jobs = max(1, jobs or os.cpu_count() or 1)
         pending = iter(sources)
-        pool = ThreadPoolExecutor(max_workers=jobs)
-        running: set = set()
+        pool = ThreadPoolExecutor(max_workers=2 * jobs)
+        running: dict = {}        # future -> [start time, or None while queued]
+
+        def fresh() -> int:
+            now = time.monotonic()
+            return sum(1 for t in running.values() if t[0] is None or now - t[0] < SLOW)
+
+        def refill() -> None:
+            while len(running) < 2 * jobs and fresh() < jobs:
+                source = next(pending, None)
+                if source is None:
+                    return
+                started = [None]
+                running[pool.submit(self._task, source, regrade, started)] = started
+
         try:
-            while True:
-                while len(running) < 2 * jobs:       # a small window: memory stays flat
-                    source = next(pending, None)
-                    if source is None:
-                        break
-                    running.add(pool.submit(self._task, source, regrade))
-                if not running:
-                    break
-                finished, running = wait(running, return_when=FIRST_COMPLETED)
+            refill()
+            while running:
+                finished, _ = wait(running, timeout=SLOW / 4, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    del running[future]
+                refill()                            # start the next ones before the bookkeeping
                 for future in finished:
                     submission, report, skipped = future.result()
                     if self.gradebook is not None and not skipped:

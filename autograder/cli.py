@@ -96,6 +96,10 @@ def _config_path(arg: str | None) -> Path | None:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    args.launched = None
+    if args.command in ("grade", "replay"):
+        from autograder.worker.launch import Launch
+        args.launched = Launch()    # the zygote imports torch while this process imports its own
     from autograder import settings as settings_mod
     from autograder.gradebook import GradebookError
     from autograder.pool import WorkerError
@@ -110,6 +114,9 @@ def main(argv: list[str] | None = None) -> int:
     except (settings_mod.ConfigError, UsageError, GradebookError, WorkerError) as exc:
         print(f"autograder: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    finally:
+        if args.launched is not None:
+            args.launched.close()
 
 
 # ---- grade ------------------------------------------------------------------------
@@ -141,7 +148,7 @@ def _grade(args, settings, config) -> int:
     out = Path(args.out)
     gradebook = Gradebook(args.gradebook)
     hide = hidden_paths(config, settings, out) + [str(Path(args.gradebook).resolve())]
-    grader = Grader(settings, secret, hide, gradebook)
+    grader = Grader(settings, secret, hide, gradebook, args.launched)
     if not args.quiet:
         print(f"autograder: sandbox ({grader.worker.sandbox['mode']} mode): "
               + "; ".join(grader.worker.layers), file=sys.stderr)
@@ -199,7 +206,7 @@ def _replay(args, settings, config) -> int:
         print(f"autograder: warning: {row['path']} changed since it was graded "
               f"(sha256 {row['sha256'][:12]} then, {submission.sha256[:12]} now)", file=sys.stderr)
     secret = settings_mod.read_secret(settings, config.parent if config else Path("."), os.environ)
-    with Worker(hidden_paths(config, settings, None)) as worker:
+    with Worker(hidden_paths(config, settings, None), args.launched) as worker:
         report = grading.grade(worker, submission, settings, secret,
                                seeds={"public": row["public_seed"], "hidden": row["hidden_seed"]})
     before = {r.id: r for r in recorded.results}

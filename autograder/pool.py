@@ -11,14 +11,11 @@ import json
 import os
 import signal
 import socket
-import subprocess
-import sys
-import tempfile
 import threading
 import time
 
 from autograder import wire
-from autograder.sandbox import child_environment
+from autograder.worker.launch import Launch
 
 GRACE = 5.0   # seconds the grader waits beyond a unit's own limit before it kills
 
@@ -37,26 +34,19 @@ class Worker:
     ``hide`` lists paths that submissions must not read (the course's files).
     """
 
-    def __init__(self, hide: list[str] | tuple[str, ...] = ()):
-        parent, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        # the zygote (and so every submission) starts from the allowlisted environment:
-        # no variable of the grader's ever reaches student code
-        env = child_environment(os.environ, home=tempfile.gettempdir())
-        if os.environ.get("AUTOGRADER_SANDBOX"):
-            env["AUTOGRADER_SANDBOX"] = os.environ["AUTOGRADER_SANDBOX"]
-        self._proc = subprocess.Popen(
-            [sys.executable, "-m", "autograder.worker", str(child.fileno())],
-            pass_fds=[child.fileno()], env=env, stdin=subprocess.DEVNULL)
-        child.close()
-        self._control = parent
+    def __init__(self, hide: list[str] | tuple[str, ...] = (), launched: Launch | None = None):
+        self._launch = launched or Launch()
+        self._proc, self._control = self._launch.proc, self._launch.control
         self._lock = threading.Lock()
         self._live: set[Session] = set()
         self._control.settimeout(120)
         try:
             hello = json.loads(self._control.recv(4096) or b"{}")
         except (OSError, ValueError) as exc:
+            self.close()
             raise WorkerError(f"the warm worker did not start: {exc}") from None
         if hello.get("op") != "ready":
+            self.close()
             raise WorkerError(f"the warm worker did not start (exit code {self._proc.poll()})")
         self.torch_version = hello.get("torch")
         box = hello.get("sandbox") or {}
@@ -89,14 +79,7 @@ class Worker:
             session.kill(reason)
 
     def close(self) -> None:
-        try:
-            self._control.close()
-        finally:
-            try:
-                self._proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self._proc.kill()
-                self._proc.wait()
+        self._launch.close()
 
     def __enter__(self):
         return self

@@ -34,8 +34,7 @@ with the reason.
 
 Measured per tool: wall seconds per submission (the whole timed command(s) over
 the number of students), peak memory (the sum of PSS over the tool's process
-tree, every descendant included, sampled from /proc/<pid>/smaps_rollup every
-0.2 s; RSS where smaps_rollup is missing), and how many notebooks got the score
+tree, every descendant included, sampled every 0.5 s: bench/measure.py), and how many notebooks got the score
 they should: the points of every check that the student's code does not break
 (a hang or an exit in a function costs that function's checks and training, and
 nothing else). The exit code is 0 whatever the tools score; non-zero only when
@@ -50,12 +49,10 @@ import os
 import pprint
 import re
 import shutil
-import signal
 import sqlite3
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -65,6 +62,9 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE / "compare_tools"))
 
 from rubric import TESTS  # noqa: E402
+
+sys.path.insert(0, str(HERE))
+from measure import measured  # noqa: E402
 
 VENVS = ROOT / "build" / "bench-venvs"
 BASE_PINS = ["torch==2.13.0", "numpy==2.2.6"]      # installed first, and kept pinned after
@@ -76,7 +76,6 @@ TOOL_PINS = {
 NBGRADER_CELL_TIMEOUT = 30     # s per cell: nbgrader's own default, and course.yaml's cell_seconds
 OTTER_RUN_TIMEOUT = 60         # s per `otter run`, which has no timeout of its own
 BATCH_GUARD = 3600             # s: a whole batch is stopped after this (a tool that hangs for good)
-SAMPLE_EVERY = 0.2             # s between memory samples
 FUNCTIONS = ("synthetic_data", "data_iter", "linreg", "squared_loss", "sgd")
 
 # ---------------------------------------------------------------------------- the class
@@ -184,122 +183,6 @@ def plain_notebook(student: Student) -> dict:
 
 
 # ---------------------------------------------------------------------------- measuring
-
-
-def _processes() -> dict[int, tuple[int, int]]:
-    """pid -> (ppid, start time in clock ticks) for every process now."""
-    procs = {}
-    for entry in os.scandir("/proc"):
-        if not entry.name.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry.name}/stat", "rb") as f:
-                stat = f.read()
-        except OSError:
-            continue
-        fields = stat[stat.rfind(b")") + 2:].split()    # after "pid (comm) ": state ppid ...
-        procs[int(entry.name)] = (int(fields[1]), int(fields[19]))
-    return procs
-
-
-def _memory_kb(pid: int) -> int:
-    try:
-        with open(f"/proc/{pid}/smaps_rollup") as f:
-            for line in f:
-                if line.startswith("Pss:"):
-                    return int(line.split()[1])
-    except FileNotFoundError:
-        pass
-    except OSError:
-        return 0
-    try:
-        with open(f"/proc/{pid}/status") as f:
-            for line in f:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
-
-
-class TreeSampler(threading.Thread):
-    """Samples the summed PSS of a process and all its descendants every SAMPLE_EVERY s.
-
-    A process stays in the tree once seen, even if it is reparented (a daemonized
-    kernel, an orphan), for as long as it lives. Processes are known by pid and
-    start time, so a reused pid is never taken for one of the tree's.
-    """
-
-    def __init__(self, root: int):
-        super().__init__(daemon=True)
-        self.root = root
-        self.tree: dict[int, int] = {}          # pid -> start time
-        self.peak_kb = 0
-        self._done = threading.Event()
-        self._lock = threading.Lock()
-
-    def sample(self) -> None:
-        with self._lock:                        # kill_all() samples from another thread
-            procs = _processes()
-            if not self.tree and self.root in procs:
-                self.tree[self.root] = procs[self.root][1]
-            self.tree = {pid: t for pid, t in self.tree.items() if procs.get(pid, (0, None))[1] == t}
-            grew = True
-            while grew:
-                new = {pid: t for pid, (ppid, t) in procs.items()
-                       if ppid in self.tree and pid not in self.tree}
-                self.tree.update(new)
-                grew = bool(new)
-            self.peak_kb = max(self.peak_kb, sum(_memory_kb(pid) for pid in self.tree))
-
-    def run(self) -> None:
-        while not self._done.is_set():
-            self.sample()
-            self._done.wait(SAMPLE_EVERY)
-
-    def stop(self) -> None:
-        self._done.set()
-        self.join()
-
-    def kill_all(self) -> None:
-        """SIGKILL every live process of the tree (the root too, if it still runs)."""
-        self.sample()
-        for pid in list(self.tree):
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-
-
-@dataclass
-class Run:
-    returncode: int | None          # None: killed at the timeout
-    seconds: float
-    peak_mb: float
-    log: Path
-
-
-def measured(cmd: list[str], cwd: Path, log: Path, timeout: float,
-             env: dict[str, str] | None = None) -> Run:
-    """Run cmd with its output in log, sampling the memory of its process tree."""
-    log.parent.mkdir(parents=True, exist_ok=True)
-    with open(log, "wb") as out:
-        start = time.perf_counter()
-        proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL, start_new_session=True)
-        sampler = TreeSampler(proc.pid)
-        sampler.start()
-        try:
-            rc = proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            rc = None
-            sampler.kill_all()
-            proc.wait()
-        seconds = time.perf_counter() - start
-        sampler.stop()
-        # whatever the tool left behind (a kernel it started in its own session)
-        sampler.kill_all()
-    return Run(rc, seconds, sampler.peak_kb / 1024, log)
 
 
 def tail(path: Path, lines: int = 6) -> str:

@@ -4,7 +4,7 @@ The class: 80% correct (written in several correct ways), 15% with a named
 mistake, 5% hostile (hangs in a function and in a cell, exits, kill(-1), a
 memory bomb, a segfault). Peak memory is the sum of PSS over the grader's whole
 process tree (grader, warm worker, every submission's processes), sampled every
-0.2 s. Targets from the issue are printed beside the numbers.
+0.5 s by bench/measure.py. Targets from the issue are printed beside the numbers.
 
 Run: .venv/bin/python bench/scale.py [--n 1000] [--jobs 2]
 """
@@ -13,11 +13,8 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import subprocess
 import sys
 import tempfile
-import threading
-import time
 from pathlib import Path
 
 import nbformat
@@ -25,7 +22,9 @@ import nbformat
 ROOT = Path(__file__).parents[1]
 sys.path.insert(0, str(ROOT))
 
+sys.path.insert(0, str(ROOT / "bench"))
 from autograder.checks.training import LOOP  # noqa: E402
+from measure import measured  # noqa: E402
 from tests import hostile  # noqa: E402
 from tests.mutants import MUTANTS, REFERENCE, replace_function  # noqa: E402
 from tests.test_correct_variants import VARIANTS  # noqa: E402
@@ -83,31 +82,6 @@ def make_class(folder: Path, n: int, seed: int = 0) -> dict[str, int]:
     return counts
 
 
-def tree_pss_mb(root: int) -> float:
-    parents = {}
-    for entry in os.scandir("/proc"):
-        if entry.name.isdigit():
-            try:
-                stat = Path(entry.path, "stat").read_text()
-                parents[int(entry.name)] = int(stat[stat.rfind(")") + 2:].split()[1])
-            except (OSError, ValueError, IndexError):
-                pass
-    total = 0
-    for pid in parents:
-        p = pid
-        while p not in (0, 1, root) and p in parents:
-            p = parents[p]
-        if p != root and pid != root:
-            continue
-        try:
-            for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
-                if line.startswith("Pss:"):
-                    total += int(line.split()[1])
-        except OSError:
-            pass
-    return total / 1024
-
-
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=int, default=1000)
@@ -120,21 +94,8 @@ def main() -> None:
     cmd = [sys.executable, "-m", "autograder", "grade", str(subs), "--out", str(tmp / "out"),
            "--gradebook", str(tmp / "gradebook.db"), "--jobs", str(args.jobs), "--quiet"]
     env = dict(os.environ, AUTOGRADER_SECRET="bench")
-    start = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                            text=True)
-    peak = [0.0]
-
-    def sample():
-        while proc.poll() is None:
-            peak[0] = max(peak[0], tree_pss_mb(proc.pid))
-            time.sleep(0.2)
-
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
-    _, err = proc.communicate()
-    wall = time.perf_counter() - start
-    sampler.join()
+    run = measured(cmd, ROOT, tmp / "grade.log", 3600, env)
+    wall, err = run.seconds, run.log.read_text(errors="replace")
     graded = len(list((tmp / "out").glob("*/results.json")))
     print(f"class: {args.n} notebooks: {counts['correct']} correct, {counts['mistake']} with mistakes, "
           f"{counts['hostile']} hostile ({counts['hangs']} of them hang)")
@@ -142,9 +103,10 @@ def main() -> None:
     print(f"{'measure':<36} {'value':>12} {'target':>12}")
     print(f"{'wall time, --jobs ' + str(args.jobs):<36} {wall:>11.1f}s {'< 180 s':>12}")
     print(f"{'per submission':<36} {wall / args.n:>11.3f}s {'':>12}")
-    print(f"{'peak PSS of the grader tree':<36} {peak[0]:>10.0f}MB {'< 1024 MB':>12}")
+    print(f"{'peak PSS of the grader tree':<36} {run.peak_mb:>10.0f}MB {'< 1024 MB':>12}")
+    print(f"{'CPU spent measuring memory':<36} {run.sampler_cpu:>11.1f}s {'':>12}")
     print(f"{'results.json written':<36} {graded:>12} {args.n:>12}")
-    print(f"exit code {proc.returncode}; files in {tmp}")
+    print(f"exit code {run.returncode}; files in {tmp}")
 
 
 if __name__ == "__main__":
