@@ -38,9 +38,11 @@ class Grader:
         self.gradebook = gradebook
         self.settings_hash = settings.grading_hash()
         self.worker = Worker(hide, launched)
+        self.parallel = os.cpu_count() or 1   # groups of probes at once; grade_all shares the cores
 
     def grade(self, submission: Submission) -> grading.Report:
-        return grading.grade(self.worker, submission, self.settings, self.secret)
+        return grading.grade(self.worker, submission, self.settings, self.secret,
+                             parallel=self.parallel)
 
     def stored(self, submission: Submission) -> grading.Report | None:
         if self.gradebook is None:
@@ -72,6 +74,7 @@ class Grader:
         """
         count = 0
         jobs = max(1, jobs or os.cpu_count() or 1)
+        self.parallel = max(1, (os.cpu_count() or 1) // jobs)   # cores left over go to probes
         pending = iter(sources)
         pool = ThreadPoolExecutor(max_workers=2 * jobs)
         running: dict = {}        # future -> [start time, or None while queued]

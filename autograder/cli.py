@@ -208,7 +208,8 @@ def _replay(args, settings, config) -> int:
     secret = settings_mod.read_secret(settings, config.parent if config else Path("."), os.environ)
     with Worker(hidden_paths(config, settings, None), args.launched) as worker:
         report = grading.grade(worker, submission, settings, secret,
-                               seeds={"public": row["public_seed"], "hidden": row["hidden_seed"]})
+                               seeds={"public": row["public_seed"], "hidden": row["hidden_seed"]},
+                               parallel=os.cpu_count() or 1)
     before = {r.id: r for r in recorded.results}
     same = True
     print(f"replay of {args.id} ({row['path']}), seeds public {row['public_seed']} "

@@ -243,8 +243,9 @@ def results_for(checks, settings: Settings, plan: _Plan, wanted: dict, observed:
 
 
 def grade(worker: Worker, submission: Submission, settings: Settings, secret: bytes,
-          seeds: dict | None = None) -> Report:
-    """Grade one submission. ``seeds`` replays a recorded grading exactly."""
+          seeds: dict | None = None, parallel: int = 1) -> Report:
+    """Grade one submission. ``seeds`` replays a recorded grading exactly; ``parallel``
+    groups of probes may run at once (cores to spare when few submissions run at once)."""
     start = time.monotonic()
     seeds = seeds or {"public": settings.seed,
                       "hidden": hidden_seed(secret, settings.assignment, submission.id)}
@@ -270,7 +271,7 @@ def grade(worker: Worker, submission: Submission, settings: Settings, secret: by
                 output.append(f"the submission could not be run to the end: {reason}")
                 names = {}
             else:
-                observed = run_probes(session, plan, names, settings.limits)
+                observed = run_probes(session, plan, names, settings.limits, parallel)
         finally:
             session.close()
     results = results_for(checks, settings, plan, wanted, observed, names, reason)
@@ -278,42 +279,36 @@ def grade(worker: Worker, submission: Submission, settings: Settings, secret: by
                   round(time.monotonic() - start, 3), seeds["public"], seeds["hidden"])
 
 
-def run_probes(session, plan: _Plan, names: dict, limits) -> dict[tuple, Observation]:
-    """Run the plan, one batch (one fork) per function. A function that hangs or exhausts
-    its memory is not probed again, and training, which would call it, is not run: a
-    hang costs one limit."""
+def run_probes(session, plan: _Plan, names: dict, limits, parallel: int = 1) -> dict[tuple, Observation]:
+    """Run the plan: one group of probes (one fork) per function, up to ``parallel``
+    groups at once. A function that hangs or exhausts its memory is not probed again,
+    and training, which would call it, is stopped or not run: a hang costs one limit."""
     observed: dict[tuple, Observation] = {}
-    stuck: dict[str, Observation] = {}     # function -> its first timeout or MemoryError
     by_function: dict[str, list] = {}
     for key, (probe, seed) in plan.probes.items():
         by_function.setdefault(key[0], []).append((key, probe, seed))
+    groups = []
     for function, entries in by_function.items():
         needed = FUNCTIONS if function == "training" else (function,)
         if any(f not in names for f in needed):
             observed.update({key: Observation(probe, seed, "missing") for key, probe, seed in entries})
             continue
-        blocked = [f for f in needed if f in stuck]
-        if blocked:
-            first = stuck[blocked[0]]
-            error = {"function": blocked[0], "status": first.status,
-                     "message": (first.error or {}).get("message", "")}
-            observed.update({key: Observation(probe, seed, "blocked", error=error)
-                             for key, probe, seed in entries})
-            continue
         limit = limits.training_seconds if function == "training" else limits.probe_seconds
-        items = [{"id": "/".join(key), "kind": probe.kind, "inputs": probe.inputs, "seed": seed,
-                  "limit": limit} for key, probe, seed in entries]
-        outcomes = session.probes(items)
+        groups.append({"function": function, "needs": list(needed), "items": [
+            {"id": "/".join(key), "kind": probe.kind, "inputs": probe.inputs, "seed": seed,
+             "limit": limit} for key, probe, seed in entries]})
+    # training takes longest: first, beside the others, when there is room; else last,
+    # so that a function found hanging first keeps it from running at all
+    if parallel > 1:
+        groups.sort(key=lambda g: g["function"] != "training")
+    else:
+        groups.sort(key=lambda g: g["function"] == "training")
+    outcomes = session.probes(groups, parallel) if groups else {}
+    for function, entries in by_function.items():
         for key, probe, seed in entries:
-            msg = outcomes.get("/".join(key))
-            if msg is None:          # not run: the batch ended at a timeout or MemoryError
-                first = stuck[function]
-                observed[key] = Observation(probe, seed, first.status, error=first.error)
+            if key in observed:
                 continue
-            obs = Observation(probe, seed, msg.get("status", "lost"), msg.get("result"),
-                              msg.get("error"))
-            if function not in stuck and (obs.status == "timeout" or
-                                          (obs.error or {}).get("type") == "MemoryError"):
-                stuck[function] = obs
-            observed[key] = obs
+            msg = outcomes.get("/".join(key)) or {"status": "lost"}
+            observed[key] = Observation(probe, seed, msg.get("status", "lost"), msg.get("result"),
+                                        msg.get("error"))
     return observed

@@ -11,7 +11,7 @@ import os
 import sys
 from pathlib import Path
 
-from autograder import FUNCTIONS, grading, settings as settings_mod
+from autograder import FUNCTIONS, grading, settings as settings_mod, wire
 from autograder.checks import CHECKS
 from autograder.worker import runner
 
@@ -22,17 +22,18 @@ class LocalSession:
     def __init__(self, ns: dict):
         self.ns = ns
 
-    def probes(self, items: list[dict]) -> dict[str, dict]:
+    def probes(self, groups: list[dict], parallel: int = 1) -> dict[str, dict]:
         outcomes: dict[str, dict] = {}
 
-        def keep(outcome):
-            outcome = dict(outcome)
+        def keep(frame: bytes):
+            outcome = wire.decode(frame)
+            outcome.pop("op", None)
             outcomes[outcome.pop("id")] = outcome
 
         saved = sys.stdout, sys.stderr
         sys.stdout = sys.stderr = open(os.devnull, "w")    # student prints stay quiet
         try:
-            runner.run_batch(self.ns, items, keep)
+            runner.run_groups(self.ns, groups, parallel, keep)
         finally:
             sys.stdout.close()
             sys.stdout, sys.stderr = saved

@@ -49,6 +49,8 @@ class Worker:
             self.close()
             raise WorkerError(f"the warm worker did not start (exit code {self._proc.poll()})")
         self.torch_version = hello.get("torch")
+        self.pid = hello.get("pid")
+        self.huge_pages = int(hello.get("huge_pages") or 0)    # bytes backed by 2 MB pages
         box = hello.get("sandbox") or {}
         if not box.get("mode"):
             self.close()
@@ -131,25 +133,25 @@ class Session:
                 self.kill("it sent something unexpected")
                 return cells, None
 
-    def probes(self, items: list[dict]) -> dict[str, dict]:
-        """Run the probes of one function; returns id -> outcome for those that ran
-        (a timeout or a MemoryError ends the batch early)."""
+    def probes(self, groups: list[dict], parallel: int = 1) -> dict[str, dict]:
+        """Run groups of probes (see ``runner.run_groups``); returns id -> outcome."""
+        ids = {item["id"]: float(item["limit"]) for g in groups for item in g["items"]}
         if self.dead:
-            return {item["id"]: _lost(self.dead) for item in items}
+            return {i: _lost(self.dead) for i in ids}
         try:
-            wire.send(self.sock, {"op": "probes", "items": items})
+            wire.send(self.sock, {"op": "probes", "groups": groups, "parallel": parallel})
         except OSError as exc:
             self.kill(f"its process ended unexpectedly ({exc})")
-            return {item["id"]: _lost(self.dead) for item in items}
+            return {i: _lost(self.dead) for i in ids}
         outcomes: dict[str, dict] = {}
-        wanted = {item["id"]: float(item["limit"]) for item in items}
+        # the runner enforces each limit; this deadline only catches a runner that is stuck
+        patience = max(ids.values(), default=0.0) + GRACE
         while True:
-            left = [i for i in wanted if i not in outcomes]
-            limit = wanted[left[0]] if left else 0.0
-            msg = self._recv(time.monotonic() + limit + GRACE)
+            msg = self._recv(time.monotonic() + patience)
+            left = [i for i in ids if i not in outcomes]
             if msg is None:
                 return {**outcomes, **{i: _lost(self.dead) for i in left}}
-            if msg.get("op") == "probes_done":
+            if msg.get("op") == "probes_done" and not left:
                 return outcomes
             if msg.get("op") != "probe" or msg.get("id") not in left:
                 self.kill("it answered a probe that was not asked")

@@ -91,6 +91,20 @@ def encode(message) -> bytes:
     return _HEAD.pack(len(header), len(payload)) + header + payload
 
 
+def peek(frame: bytes) -> dict:
+    """The JSON body of a frame, tensors left as ``{"$t": i}``: cheap, for relaying."""
+    if len(frame) < _HEAD.size:
+        raise WireError("frame shorter than its header")
+    hlen, _ = _HEAD.unpack_from(frame)
+    try:
+        body = json.loads(frame[_HEAD.size:_HEAD.size + hlen]).get("body")
+    except (ValueError, AttributeError) as exc:
+        raise WireError(f"header is not JSON: {exc}") from None
+    if not isinstance(body, dict):
+        raise WireError("the frame's body is not a message")
+    return body
+
+
 def decode(frame: bytes, to: str = "torch"):
     """Rebuild a message; tensors become torch tensors (``to="torch"``) or numpy arrays."""
     if len(frame) < _HEAD.size:

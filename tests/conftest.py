@@ -38,11 +38,11 @@ def notebook(cells: list[str]) -> str:
 
 @pytest.fixture
 def grade(worker, course, tmp_path):
-    """grade(source, kind="py", settings=None) -> Report, through the real sandbox."""
-    def run(source: str, kind: str = "py", settings=None, name: str | None = None):
+    """grade(source, kind="py", settings=None, parallel=1) -> Report, through the real sandbox."""
+    def run(source: str, kind: str = "py", settings=None, name: str | None = None, parallel: int = 1):
         path = tmp_path / f"{name or f'sub{next(_counter)}'}.{kind}"
         path.write_text(source, encoding="utf-8")
-        return grading.grade(worker, load(path), settings or course, b"test-secret")
+        return grading.grade(worker, load(path), settings or course, b"test-secret", parallel=parallel)
     return run
 
 

@@ -70,14 +70,15 @@ def main() -> None:
     probes.seed_everything(0)   # warm the generators: a first seed in every fork costs ~15 ms
     gc.collect()
     gc.freeze()                 # keep the collector from touching (and copying) shared pages
-    _huge_pages()               # cheaper forks: fewer page-table entries to copy
+    huge = _huge_pages()        # cheaper forks: fewer page-table entries to copy
 
+    isolation.name_process("ag-zygote")
     sandbox = isolation.detect(os.environ.get("AUTOGRADER_SANDBOX") or None)
     _become_subreaper()
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)   # children are reaped automatically
     signal.signal(signal.SIGINT, signal.SIG_IGN)    # the grader decides when we stop
     control.send(json.dumps({"op": "ready", "pid": os.getpid(), "torch": torch.__version__,
-                             "sandbox": sandbox}).encode())
+                             "sandbox": sandbox, "huge_pages": huge}).encode())
     while True:
         try:
             data = control.recv(4096)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import inspect
 import os
+import select
 import signal
 import socket
 import time
@@ -55,6 +56,7 @@ def run_unit(func, limit: float, continue_in_child: bool) -> Unit:
         os.close(res_r)
         os.close(go_w)
         os.setpgid(0, 0)
+        isolation.name_process("ag-cell")
         try:
             wire.write_all(res_w, _outcome_frame(func))
             os.close(res_w)
@@ -65,6 +67,7 @@ def run_unit(func, limit: float, continue_in_child: bool) -> Unit:
         if os.read(go_r, 1) != b"g":   # the old runner died: nobody is listening
             os._exit(0)
         os.close(go_r)
+        isolation.name_process("ag-runner")
         return Unit(None, True)
     os.close(res_w)
     os.close(go_r)
@@ -80,16 +83,19 @@ def run_unit(func, limit: float, continue_in_child: bool) -> Unit:
     return Unit(outcome, False)
 
 
-def _outcome_frame(func) -> bytes:
-    """Run ``func`` (student code somewhere below it) and encode what happened."""
+def _outcome_frame(func, **extra) -> bytes:
+    """Run ``func`` (student code somewhere below it) and encode what happened,
+    with ``extra`` fields and the seconds it took."""
+    start = time.monotonic()
     try:
         payload = {"status": "ok", "result": func()}
     except BaseException as exc:  # noqa: BLE001 - student code may raise anything
         payload = {"status": "raised", "error": executor.describe_exception(exc)}
+    seconds = time.monotonic() - start
     try:
-        return wire.encode(payload)
+        return wire.encode({**extra, **payload, "seconds": seconds})
     except Exception as exc:  # noqa: BLE001
-        return wire.encode({"status": "raised", "error": {
+        return wire.encode({**extra, "status": "raised", "seconds": seconds, "error": {
             "type": "UnreportableResult",
             "message": f"the result could not be reported: {exc or type(exc).__name__}", "where": None}})
 
@@ -154,10 +160,8 @@ def serve(sock: socket.socket) -> None:
             wire.send(sock, {"op": "cell", "index": index, "status": "skipped", "note": note})
             continue
         if executor.is_declarative(source):     # no student code runs: no checkpoint needed
-            start = time.monotonic()
-            outcome = wire.decode(_outcome_frame(lambda: executor.run_source(source, filename, ns)))
-            outcome["seconds"] = time.monotonic() - start
-            wire.send(sock, {"op": "cell", "index": index, **outcome})
+            sock.sendall(_outcome_frame(lambda: executor.run_source(source, filename, ns),
+                                        op="cell", index=index))
             continue
         unit = run_unit(lambda: executor.run_source(source, filename, ns),
                         float(limits["cell_seconds"]), continue_in_child=True)
@@ -172,7 +176,7 @@ def serve(sock: socket.socket) -> None:
         msg = wire.recv(sock)
         if msg is None or msg.get("op") != "probes":
             os._exit(0)
-        run_batch(ns, msg["items"], lambda outcome: wire.send(sock, {"op": "probe", **outcome}))
+        run_groups(ns, msg["groups"], int(msg.get("parallel") or 1), sock.sendall)
         wire.send(sock, {"op": "probes_done"})
 
 
@@ -181,42 +185,166 @@ def _probe(ns: dict, item: dict):
     return probes.PROBES[item["kind"]](ns, item["inputs"])
 
 
-def run_batch(ns: dict, items: list[dict], send) -> None:
-    """Run the probes of one function in one fork, each with its own wall-clock limit.
+def _stuck(outcome: dict) -> bool:
+    """A timeout or a MemoryError: probing the function again would cost the same."""
+    return outcome.get("status") == "timeout" or (outcome.get("error") or {}).get("type") == "MemoryError"
 
-    The fork reports each probe as it finishes. When it dies in a probe, that probe
-    is reported and a new fork takes the rest. A timeout or a MemoryError ends the
-    batch: the grader does not probe that function again.
-    """
-    pending = list(items)
-    while pending:
+
+class _Group:
+    """The probes of one function (or of training), run in order in one fork."""
+
+    def __init__(self, spec: dict):
+        self.function = spec["function"]
+        self.needs = tuple(spec.get("needs") or (self.function,))
+        self.items = list(spec["items"])    # not yet reported
+        self.all_items = list(self.items)
+        self.held: list[bytes] = []         # reports kept until the groups it needs have ended
+        self.pid: int | None = None
+        self.fd: int | None = None
+        self.started = 0.0                  # when the current item started
+
+    @property
+    def deadline(self) -> float:
+        return self.started + float(self.items[0]["limit"])
+
+    def start(self, ns: dict) -> None:
         res_r, res_w = os.pipe()
         pid = os.fork()
         if pid == 0:
             os.close(res_r)
             os.setpgid(0, 0)
+            isolation.name_process(f"ag-{self.function}")
             try:
-                for item in pending:
-                    wire.write_all(res_w, _outcome_frame(lambda item=item: _probe(ns, item)))
+                for item in self.items:
+                    wire.write_all(res_w, _outcome_frame(lambda item=item: _probe(ns, item),
+                                                         op="probe", id=item["id"]))
             except OSError:
                 os._exit(70)
             os._exit(0)
         os.close(res_w)
-        done, stop = 0, False
-        for item in pending:
-            start = time.monotonic()
-            outcome = _read_outcome(res_r, start, float(item["limit"]))
-            if not _finished(outcome):
-                status = _stop(pid, kill=True)
-                pid = None
-                outcome = outcome or _exit_message(status)
-            outcome["seconds"] = time.monotonic() - start
-            send({"id": item["id"], **outcome})
-            done += 1
-            stop = outcome["status"] == "timeout" or (outcome.get("error") or {}).get("type") == "MemoryError"
-            if pid is None or stop:
-                break
-        os.close(res_r)
-        if pid is not None:
-            _stop(pid, kill=True)
-        pending = [] if stop else pending[done:]
+        self.pid, self.fd, self.started = pid, res_r, time.monotonic()
+
+    def stop(self) -> int | None:
+        """Kill and reap the group's process; returns its wait status."""
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None
+        pid, self.pid = self.pid, None
+        return _stop(pid, kill=True) if pid is not None else None
+
+
+def run_groups(ns: dict, groups: list[dict], parallel: int, send) -> None:
+    """Run groups of probes, each group in a fork of its own, up to ``parallel`` at once.
+
+    ``send(frame)`` gets one encoded ``probe`` message per item, in the order the
+    items end. Each item has its own wall-clock limit. When a group's process dies
+    in an item, that item is reported and a new fork takes the rest. A timeout or a
+    MemoryError ends the group and the function is not probed again: its remaining
+    items get the same outcome, and every group that needs the function (training)
+    is stopped, or never started, and reported as blocked by it. A hang costs one
+    limit. A group that needs other functions reports only once they have all ended,
+    so that its verdict is the same whether it ran beside them or after them.
+    """
+    queue = [_Group(g) for g in groups]
+    everyone = list(queue)
+    active: list[_Group] = []
+    stuck: dict[str, dict] = {}           # function -> its first timeout or MemoryError
+
+    def deliver(group: _Group, frame: bytes) -> None:
+        if set(group.needs) - {group.function}:
+            group.held.append(frame)
+        else:
+            send(frame)
+
+    def report(group: _Group, item: dict, outcome: dict) -> None:
+        deliver(group, wire.encode({"op": "probe", "id": item["id"], **outcome}))
+
+    def blocker(group: _Group) -> str | None:
+        """The first function, other than its own, that the group needs and that is stuck."""
+        return next((f for f in group.needs if f in stuck and f != group.function), None)
+
+    def block(group: _Group) -> None:
+        """Stop the group; it is reported blocked when everything has ended."""
+        group.stop()
+        group.items = []
+
+    def ended(group: _Group, outcome: dict) -> None:
+        """The group's current item ended with ``outcome`` (already reported)."""
+        group.items.pop(0)
+        group.started = time.monotonic()
+        if _stuck(outcome):
+            stuck.setdefault(group.function, outcome)
+            group.stop()
+            for item in group.items:
+                report(group, item, {"status": outcome.get("status"), "error": outcome.get("error"),
+                                     "seconds": 0.0})
+            group.items = []
+            for other in active:
+                if other.items and blocker(other):
+                    block(other)
+        elif not group.items:
+            group.stop()
+
+    def died(group: _Group, outcome: dict | None) -> None:
+        """The group's process ended (or lied) in its current item."""
+        status = group.stop()
+        outcome = outcome or _exit_message(status or 0)
+        outcome["seconds"] = time.monotonic() - group.started
+        report(group, group.items[0], outcome)
+        ended(group, outcome)
+        if group.items:                     # a new fork takes the rest
+            group.start(ns)
+
+    def collect(group: _Group) -> None:
+        """Read the report of the group's current item."""
+        try:
+            frame = wire.read_frame_fd(group.fd, group.deadline)
+            body = wire.peek(frame) if frame is not None else None
+        except wire.Timeout:
+            return                          # the deadline check takes it from here
+        except wire.WireError as exc:
+            return died(group, {"status": "crashed", "error": {"type": "wire", "message": str(exc)}})
+        if body is None:
+            return died(group, None)
+        if body.get("id") != group.items[0]["id"]:
+            return died(group, {"status": "crashed", "error": {"type": "wire", "message":
+                                "its report named a probe that was not running"}})
+        deliver(group, frame)
+        ended(group, body)
+
+    while queue or any(g.items for g in active):
+        active = [g for g in active if g.items]
+        while queue and len(active) < max(1, parallel):
+            group = queue.pop(0)
+            if blocker(group):
+                block(group)
+            else:
+                group.start(ns)
+                active.append(group)
+        if not active:
+            continue
+        left = min(g.deadline for g in active) - time.monotonic()
+        ready, _, _ = select.select([g.fd for g in active], [], [], max(0.0, left))
+        for group in active:
+            if group.items and group.fd in ready:
+                collect(group)
+            if group.items and time.monotonic() >= group.deadline:
+                limit = float(group.items[0]["limit"])
+                group.stop()
+                outcome = {"status": "timeout", "seconds": time.monotonic() - group.started,
+                           "error": {"type": "timeout", "message":
+                                     f"it did not finish within the {limit:g} s limit and was stopped"}}
+                report(group, group.items[0], outcome)
+                ended(group, outcome)
+    for group in everyone:           # the held reports, now that everything has ended
+        function = blocker(group)
+        if function is None:
+            for frame in group.held:
+                send(frame)
+            continue
+        first = stuck[function]
+        error = {"function": function, "status": first.get("status"),
+                 "message": (first.get("error") or {}).get("message", "")}
+        for item in group.all_items:
+            send(wire.encode({"op": "probe", "id": item["id"], "status": "blocked",
+                              "error": error, "seconds": 0.0}))

@@ -1,0 +1,97 @@
+"""How a batch is scheduled and how the warm worker is started."""
+from __future__ import annotations
+
+import os
+import platform
+from pathlib import Path
+
+import pytest
+
+from autograder import cli
+from autograder.batch import Grader
+from autograder.submission import Source
+from tests import hostile
+from tests.conftest import REFERENCE, notebook
+from tests.mutants import MUTANTS
+
+SIDE_BY_SIDE = {
+    "reference": REFERENCE,
+    **{m.name: m.source() for m in MUTANTS if m.name in ("no reshape", "drops the last batch",
+                                                         "ascends", "no bias")},
+    "segfault in data_iter": hostile.with_function(
+        "data_iter", "def data_iter(batch_size, features, labels):\n    import ctypes\n"
+                     "    ctypes.string_at(0)\n"),
+    "memory bomb": hostile.MEMORY_BOMB,
+    "exit in sgd": hostile.with_function("sgd", "def sgd(params, lr, batch_size):\n"
+                                                "    import os\n    os._exit(3)\n"),
+}
+
+
+def _children() -> set[int]:
+    found: set[int] = set()
+    for task in Path("/proc/self/task").iterdir():
+        try:
+            found.update(int(x) for x in (task / "children").read_text().split())
+        except OSError:
+            pass
+    return found
+
+
+def test_a_hang_does_not_hold_up_the_submissions_behind_it(course, tmp_path):
+    """With --jobs 1 the hang is first in line, yet every other submission finishes
+    before it: once it has run past the slow mark, the next one starts beside it."""
+    settings = course.model_copy(update={"limits": course.limits.model_copy(
+        update={"cell_seconds": 6.0})})
+    hang = tmp_path / "a_hang.ipynb"
+    hang.write_text(notebook(["import time\ntime.sleep(100)", REFERENCE]))
+    sources = [Source(hang.stem, str(hang))]
+    for i in range(3):
+        ok = tmp_path / f"ok{i}.py"
+        ok.write_text(REFERENCE)
+        sources.append(Source(ok.stem, str(ok)))
+    order = []
+    with Grader(settings, b"x") as grader:
+        grader.grade_all(sources, None, jobs=1, on_done=lambda report, _: order.append(report))
+    assert [r.submission_id for r in order][-1] == "a_hang"
+    assert all(r.score == r.max_score for r in order[:-1])
+    assert any("was stopped" in line for line in order[-1].output)   # the hang itself was judged
+    assert order[-1].score == order[-1].max_score                     # and lost nothing else
+
+
+def test_the_warm_worker_started_early_is_stopped_on_a_configuration_error(tmp_path, capsys):
+    (tmp_path / "course.yaml").write_text("limits: {probe_seconds: 0}\n")
+    sub = tmp_path / "s.py"
+    sub.write_text(REFERENCE)
+    before = _children()
+    code = cli.main(["grade", str(sub), "--config", str(tmp_path / "course.yaml"),
+                     "--out", str(tmp_path / "out"), "--gradebook", str(tmp_path / "g.db")])
+    assert code == cli.EXIT_USAGE
+    assert "course.yaml: limits.probe_seconds" in capsys.readouterr().err
+    assert _children() - before == set()      # the zygote started for the run is gone
+
+
+def test_the_warm_worker_backs_its_memory_with_huge_pages_where_the_kernel_can(worker):
+    """Fewer page-table entries make every fork cheaper. MADV_COLLAPSE needs Linux 6.1
+    and transparent huge pages not set to never; elsewhere nothing is collapsed."""
+    release = tuple(int(x) for x in platform.release().split(".")[:2] if x.isdigit())
+    thp = Path("/sys/kernel/mm/transparent_hugepage/enabled")
+    able = release >= (6, 1) and thp.exists() and "[never]" not in thp.read_text()
+    smaps = Path(f"/proc/{worker.pid}/smaps_rollup").read_text()
+    huge_kb = next(int(line.split()[1]) for line in smaps.splitlines()
+                   if line.startswith("AnonHugePages:"))
+    if able:
+        assert worker.huge_pages >= 32 << 20          # most of torch's heap
+        assert huge_kb * 1024 >= worker.huge_pages // 2
+    else:
+        assert worker.huge_pages == 0
+    assert os.path.exists(f"/proc/{worker.pid}")     # and the worker still serves
+
+
+@pytest.mark.parametrize("name", list(SIDE_BY_SIDE))
+def test_probe_groups_side_by_side_give_the_verdicts_of_groups_in_turn(grade, name):
+    """With cores to spare, a submission's groups of probes run at once; what each
+    check concludes must not change (crashes, re-forks and blocked training included)."""
+    in_turn = grade(SIDE_BY_SIDE[name], parallel=1)
+    side_by_side = grade(SIDE_BY_SIDE[name], parallel=3)
+    assert [(r.id, r.passed, r.mistake) for r in side_by_side.results] == \
+        [(r.id, r.passed, r.mistake) for r in in_turn.results]
