@@ -12,6 +12,7 @@ import threading
 from datetime import datetime, timezone
 from pathlib import Path
 
+from autograder.errors import GradebookError
 from autograder.grading import CheckResult, Report
 
 SCHEMA = 1
@@ -50,9 +51,6 @@ CREATE TABLE IF NOT EXISTS results (
 );
 """
 
-
-class GradebookError(Exception):
-    """The gradebook cannot be used; the message names the file and why."""
 
 
 class Gradebook:

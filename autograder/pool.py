@@ -15,6 +15,7 @@ import threading
 import time
 
 from autograder import wire
+from autograder.errors import WorkerError
 from autograder.worker.launch import Launch
 
 GRACE = 5.0   # seconds the grader waits beyond a unit's own limit before it kills
@@ -23,9 +24,6 @@ GRACE = 5.0   # seconds the grader waits beyond a unit's own limit before it kil
 def _lost(reason: str | None) -> dict:
     return {"status": "lost", "error": {"type": "lost", "message": reason or "its process ended"}}
 
-
-class WorkerError(Exception):
-    """The warm worker could not be started or stopped answering."""
 
 
 class Worker:
@@ -48,9 +46,9 @@ class Worker:
         if hello.get("op") != "ready":
             self.close()
             raise WorkerError(f"the warm worker did not start (exit code {self._proc.poll()})")
+        self._launch.greeted = True
         self.torch_version = hello.get("torch")
         self.pid = hello.get("pid")
-        self.huge_pages = int(hello.get("huge_pages") or 0)    # bytes backed by 2 MB pages
         box = hello.get("sandbox") or {}
         if not box.get("mode"):
             self.close()

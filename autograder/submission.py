@@ -160,3 +160,12 @@ def discover(inputs: list[str], id_pattern: str | None = None, several: str = "e
                              "rename one of them, or pass --several latest")
         by_id[sid] = f
     return [Source(sid, str(f)) for sid, f in by_id.items()]
+
+
+def in_shard(submission_id: str, shard: tuple[int, int] | None) -> bool:
+    """Shard I of N (1-based): a stable slice by a hash of the id, the same on every machine."""
+    if shard is None:
+        return True
+    index, count = shard
+    digest = int(hashlib.sha256(submission_id.encode()).hexdigest(), 16)
+    return digest % count == index - 1

@@ -34,7 +34,7 @@ with the reason.
 
 Measured per tool: wall seconds per submission (the whole timed command(s) over
 the number of students), peak memory (the sum of PSS over the tool's process
-tree, every descendant included, sampled every 0.5 s: bench/measure.py), and how many notebooks got the score
+tree, every descendant included, sampled every 1 s: bench/measure.py), and how many notebooks got the score
 they should: the points of every check that the student's code does not break
 (a hang or an exit in a function costs that function's checks and training, and
 nothing else). The exit code is 0 whatever the tools score; non-zero only when

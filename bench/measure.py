@@ -19,7 +19,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-SAMPLE_EVERY = 0.5      # s between memory samples; one sample reads smaps of every process
+SAMPLE_EVERY = 1.0      # s between memory samples; one sample reads smaps of every process
 
 
 def _start_time(pid: int) -> int | None:

@@ -4,7 +4,7 @@ The class: 80% correct (written in several correct ways), 15% with a named
 mistake, 5% hostile (hangs in a function and in a cell, exits, kill(-1), a
 memory bomb, a segfault). Peak memory is the sum of PSS over the grader's whole
 process tree (grader, warm worker, every submission's processes), sampled every
-0.5 s by bench/measure.py. Targets from the issue are printed beside the numbers.
+1 s by bench/measure.py. Targets from the issue are printed beside the numbers.
 
 Run: .venv/bin/python bench/scale.py [--n 1000] [--jobs 2]
 """

@@ -29,10 +29,14 @@ class Launch:
             pass_fds=[child.fileno()], env=env, stdin=subprocess.DEVNULL)
         child.close()
         self.control = parent
+        self.greeted = False        # set by Worker once the zygote said it is ready
 
     def close(self) -> None:
-        """Stop a zygote that nobody took over (closing its socket ends it)."""
+        """Stop the zygote: closing its socket ends it. One that never got to say it
+        was ready (the run stopped at a usage error) has nothing to finish: kill it."""
         self.control.close()
+        if not self.greeted and self.proc.poll() is None:
+            self.proc.kill()
         try:
             self.proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
