@@ -293,6 +293,11 @@ def run_ours(students, points, work: Path) -> list[Row]:
         row = Row(f"ours --jobs {jobs}", run.seconds / len(students), run.peak_mb)
         if run.returncode != 0:
             row.notes.append(f"exit {run.returncode}: {tail(run.log, 2)}")
+        # the command's own summary: "... in 7.5 s, 0.37 s each; ..." (the grading alone)
+        found = re.search(r"submissions .* in ([0-9.]+) s, ([0-9.]+) s each", tail(run.log, 3))
+        if found:
+            row.notes.append(f"of which starting and stopping: {run.seconds - float(found[1]):.1f} s "
+                             f"once; grading: {found[2]} s each")
         scores = {}
         for s in students:
             try:
@@ -507,16 +512,21 @@ LABELS = {"ours": "ours", "nbgrader": "nbgrader 0.9.6", "otter": "otter-grader 7
 
 
 def table(rows: list[Row]) -> str:
-    head = ["tool", "wall s/submission", "peak PSS MB", "scored right", "notes"]
+    """The side-by-side table; "vs nbgrader" is nbgrader's seconds per submission over the row's."""
+    base = next((r.seconds_per_submission for r in rows if r.tool.startswith("nbgrader")), None)
+    head = ["tool", "wall s/submission", "vs nbgrader", "peak PSS MB", "scored right", "notes"]
     body = []
     for r in rows:
+        secs = r.seconds_per_submission
         body.append([r.tool,
-                     "-" if r.seconds_per_submission is None else f"{r.seconds_per_submission:.2f}",
+                     "-" if secs is None else f"{secs:.2f}",
+                     "-" if secs is None or not base else f"{base / secs:.1f}x",
                      "-" if r.peak_mb is None else f"{r.peak_mb:.0f}",
                      f"{r.right}/{r.total}" if r.total else "-",
                      "; ".join(r.notes) or "-"])
-    widths = [max(len(x[i]) for x in [head] + body) for i in range(4)]
-    fmt = lambda cells: " | ".join(c.ljust(w) for c, w in zip(cells, widths)) + " | " + cells[4]  # noqa: E731
+    n = len(head) - 1
+    widths = [max(len(x[i]) for x in [head] + body) for i in range(n)]
+    fmt = lambda cells: " | ".join(c.ljust(w) for c, w in zip(cells, widths)) + " | " + cells[n]  # noqa: E731
     return "\n".join([fmt(head), "-+-".join("-" * w for w in widths) + "-+-" + "-" * 5]
                      + [fmt(b) for b in body])
 
