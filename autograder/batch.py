@@ -18,6 +18,11 @@ from autograder.submission import Source, Submission
 SLOW = 1.0   # seconds: a grading that takes longer than this no longer holds its slot
 
 
+def spare_cores(jobs: int = 1) -> int:
+    """Groups of probes one submission may run at once when ``jobs`` are graded at once."""
+    return max(1, (os.cpu_count() or 1) // jobs)
+
+
 class Grader:
     """The core object behind `autograder grade`: a warm worker, the course settings, a gradebook."""
 
@@ -28,11 +33,10 @@ class Grader:
         self.gradebook = gradebook
         self.settings_hash = settings.grading_hash()
         self.worker = Worker(hide, launched)
-        self.parallel = os.cpu_count() or 1   # groups of probes at once; grade_all shares the cores
 
-    def grade(self, submission: Submission) -> grading.Report:
+    def grade(self, submission: Submission, parallel: int | None = None) -> grading.Report:
         return grading.grade(self.worker, submission, self.settings, self.secret,
-                             parallel=self.parallel)
+                             parallel=parallel or spare_cores())
 
     def stored(self, submission: Submission) -> grading.Report | None:
         if self.gradebook is None:
@@ -40,14 +44,14 @@ class Grader:
         return self.gradebook.find(submission.id, self.settings.assignment, submission.sha256,
                                    self.settings_hash, grading.__version__)
 
-    def _task(self, source: Source, regrade: bool,
+    def _task(self, source: Source, regrade: bool, parallel: int,
               started: list) -> tuple[Submission, grading.Report, bool]:
         started[0] = time.monotonic()
         submission = source.load()
         report = None if regrade else self.stored(submission)
         if report is not None:
             return submission, report, True
-        return submission, self.grade(submission), False
+        return submission, self.grade(submission, parallel), False
 
     def grade_all(self, sources: Iterable[Source], out_dir: Path | None, jobs: int = 1,
                   on_done: Callable[[grading.Report, bool], None] | None = None,
@@ -64,7 +68,7 @@ class Grader:
         """
         count = 0
         jobs = max(1, jobs or os.cpu_count() or 1)
-        self.parallel = max(1, (os.cpu_count() or 1) // jobs)   # cores left over go to probes
+        parallel = spare_cores(jobs)      # cores left over run a submission's probes side by side
         pending = iter(sources)
         pool = ThreadPoolExecutor(max_workers=2 * jobs)
         running: dict = {}        # future -> [start time, or None while queued]
@@ -79,7 +83,7 @@ class Grader:
                 if source is None:
                     return
                 started = [None]
-                running[pool.submit(self._task, source, regrade, started)] = started
+                running[pool.submit(self._task, source, regrade, parallel, started)] = started
 
         try:
             refill()

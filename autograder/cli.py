@@ -197,6 +197,7 @@ def _grade(args, settings, config) -> int:
 
 def _replay(args, settings, config) -> int:
     from autograder import grading, settings as settings_mod
+    from autograder.batch import spare_cores
     from autograder.gradebook import Gradebook
     from autograder.pool import Worker
     from autograder.sandbox import hidden_paths
@@ -219,7 +220,7 @@ def _replay(args, settings, config) -> int:
     with Worker(hidden_paths(config, settings, None), args.launched) as worker:
         report = grading.grade(worker, submission, settings, secret,
                                seeds={"public": row["public_seed"], "hidden": row["hidden_seed"]},
-                               parallel=os.cpu_count() or 1)
+                               parallel=spare_cores())
     before = {r.id: r for r in recorded.results}
     same = True
     print(f"replay of {args.id} ({row['path']}), seeds public {row['public_seed']} "

@@ -304,7 +304,7 @@ def run_probes(session, plan: _Plan, names: dict, limits, parallel: int = 1) -> 
     else:
         groups.sort(key=lambda g: g["function"] == "training")
     outcomes = session.probes(groups, parallel) if groups else {}
-    for function, entries in by_function.items():
+    for entries in by_function.values():
         for key, probe, seed in entries:
             if key in observed:
                 continue
