@@ -280,29 +280,30 @@ def grade(worker: Worker, submission: Submission, settings: Settings, secret: by
 
 
 def run_probes(session, plan: _Plan, names: dict, limits, parallel: int = 1) -> dict[tuple, Observation]:
-    """Run the plan: one group of probes (one fork) per function, up to ``parallel``
-    groups at once. A function that hangs or exhausts its memory is not probed again,
-    and training, which would call it, is stopped or not run: a hang costs one limit."""
+    """Run the plan in two groups of probes, each in a fork of its own: the five
+    functions' probes in turn, and training; side by side when ``parallel`` > 1.
+    The grouping is the same either way, so the verdicts are too. A function that
+    hangs or exhausts its memory is not probed again, and training, which would call
+    it, is stopped or not run: a hang costs one limit."""
     observed: dict[tuple, Observation] = {}
     by_function: dict[str, list] = {}
     for key, (probe, seed) in plan.probes.items():
         by_function.setdefault(key[0], []).append((key, probe, seed))
-    groups = []
-    for function, entries in by_function.items():
+    groups = {"functions": [], "training": []}
+    for function in sorted(by_function, key=lambda f: FUNCTIONS.index(f) if f in FUNCTIONS else 99):
+        entries = by_function[function]
         needed = FUNCTIONS if function == "training" else (function,)
         if any(f not in names for f in needed):
             observed.update({key: Observation(probe, seed, "missing") for key, probe, seed in entries})
             continue
         limit = limits.training_seconds if function == "training" else limits.probe_seconds
-        groups.append({"function": function, "needs": list(needed), "items": [
-            {"id": "/".join(key), "kind": probe.kind, "inputs": probe.inputs, "seed": seed,
-             "limit": limit} for key, probe, seed in entries]})
+        groups["training" if function == "training" else "functions"] += [
+            {"id": "/".join(key), "function": function, "needs": list(needed), "kind": probe.kind,
+             "inputs": probe.inputs, "seed": seed, "limit": limit} for key, probe, seed in entries]
     # training takes longest: first, beside the others, when there is room; else last,
     # so that a function found hanging first keeps it from running at all
-    if parallel > 1:
-        groups.sort(key=lambda g: g["function"] != "training")
-    else:
-        groups.sort(key=lambda g: g["function"] == "training")
+    order = ("training", "functions") if parallel > 1 else ("functions", "training")
+    groups = [{"name": name, "items": groups[name]} for name in order if groups[name]]
     outcomes = session.probes(groups, parallel) if groups else {}
     for entries in by_function.values():
         for key, probe, seed in entries:

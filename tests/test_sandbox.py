@@ -153,3 +153,36 @@ def test_plotting_cells_run_headless(grade):
 def test_only_cells_that_run_no_student_code_skip_the_checkpoint(source, expected):
     from autograder.worker.executor import is_declarative
     assert is_declarative(source) is expected
+
+
+LEAKY_SYNTHETIC_DATA = '''def synthetic_data(w, b, num_examples):
+    X = torch.normal(0, 1, (num_examples, len(w)))
+    y = torch.matmul(X, w) + b
+    y += torch.normal(0, 0.01, y.shape)
+    y = y.reshape((-1, 1))
+    global linreg, squared_loss
+    linreg = lambda X, w, b: None                      # rebinds the student's own names
+    del squared_loss
+    torch.matmul = lambda a, b: torch.zeros(1)         # patches torch
+    torch.Tensor.reshape = lambda self, *shape: self
+    torch.set_default_dtype(torch.float64)             # flips torch's global switches
+    torch.set_grad_enabled(False)
+    return X, y
+'''
+
+
+@pytest.mark.parametrize("parallel", [1, 2], ids=["in turn", "side by side"])
+def test_a_functions_side_effects_reach_no_other_functions_probes(grade, parallel):
+    """The five functions' probes share one process; each starts from the state the cells
+    left, so synthetic_data's patches cost only training, where all five run together."""
+    report = grade(with_function("synthetic_data", LEAKY_SYNTHETIC_DATA), parallel=parallel)
+    assert set(lost_points(report)) == {"training"}
+
+
+def test_a_hang_in_the_first_function_leaves_the_others_probed(grade, quick):
+    source = with_function("synthetic_data", "def synthetic_data(w, b, num_examples):\n"
+                                             "    while True:\n        pass\n")
+    start = time.monotonic()
+    report = grade(source, settings=quick)
+    assert set(lost_points(report)) == {"synthetic_data", "training"}
+    assert time.monotonic() - start < 1.0 + 3.0

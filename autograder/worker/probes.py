@@ -5,7 +5,11 @@ parent compares what it observed with the reference.
 """
 from __future__ import annotations
 
+import builtins
+import math
 import random
+import sys
+from types import ModuleType
 
 import numpy as np
 import torch
@@ -18,6 +22,60 @@ def seed_everything(seed: int) -> None:
     random.seed(seed)
     np.random.seed(seed % 2**32)
     torch.manual_seed(seed)
+
+
+_MISSING = object()
+
+
+def _same(current, saved: dict) -> bool:
+    return len(current) == len(saved) and all(current.get(k, _MISSING) is v for k, v in saved.items())
+
+
+class State:
+    """What one probe could change for the next one in the same process, saved once.
+
+    The probes of several functions run in turn in one fork. Before each probe,
+    ``restore()`` puts back the namespace the cells left (names rebound or added by
+    a function call), the attributes of the modules and classes that a function
+    might patch or delete, and torch's global switches. So a function's side effects never reach
+    the probes of another function, as if each had a fork of its own.
+    """
+
+    def __init__(self, ns: dict):
+        self.ns, self.saved_ns = ns, dict(ns)
+        owners = (builtins, sys, math, random, np, np.random, torch, torch.Tensor,
+                  torch.nn.functional, torch.autograd)
+        self.owners = [(owner, dict(vars(owner))) for owner in owners]
+        self.switches = (torch.get_default_dtype(), torch.is_grad_enabled(),
+                         torch.is_anomaly_enabled())
+
+    def restore(self) -> None:
+        if not _same(self.ns, self.saved_ns):
+            self.ns.clear()
+            self.ns.update(self.saved_ns)
+        for owner, saved in self.owners:
+            current = vars(owner)
+            if _same(current, saved):
+                continue
+            # an added method shadows the one of a base class; an added module stays
+            # (importing a submodule inside a function adds it to its package)
+            for name in [k for k, v in current.items() if k not in saved and not isinstance(v, ModuleType)]:
+                try:
+                    delattr(owner, name)
+                except (AttributeError, TypeError):
+                    pass
+            for name, value in saved.items():
+                if current.get(name, _MISSING) is not value:
+                    try:
+                        setattr(owner, name, value)
+                    except (AttributeError, TypeError):
+                        pass
+        dtype, grad, anomaly = self.switches
+        if torch.get_default_dtype() != dtype:
+            torch.set_default_dtype(dtype)
+        torch.set_grad_enabled(grad)
+        if torch.is_anomaly_enabled() != anomaly:
+            torch.autograd.set_detect_anomaly(anomaly)
 
 
 def describe(value, depth: int = 0):

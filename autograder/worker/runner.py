@@ -1,10 +1,14 @@
 """The submission's process: run its cells, then answer probes.
 
-Every unit of work (a cell or a probe) runs in a fork of this process, which
-keeps the state from before the unit as a checkpoint:
+Every unit of work (a cell or a group of probes) runs in a fork of this process,
+which keeps the state from before the unit as a checkpoint:
 
-* a probe's fork reports what it observed and exits, so probes never see each
-  other's side effects, and a crash or hang costs only that probe;
+* a group's fork (the five functions' probes in turn, or training) reports what
+  each probe observed and exits. Before each probe it restores the namespace and
+  torch's settings (``probes.State``), so probes never see each other's side
+  effects; a crash or hang costs only that probe, and a new fork takes the rest.
+  One fork for the five functions, not one each, saves four forks and exits of a
+  torch-sized process per submission;
 * a cell's fork, when the cell finishes in time (even by raising), becomes the
   new runner and this process exits; when it hangs or dies, it is killed and
   this process carries on with the next cell, without the cell's effects.
@@ -180,7 +184,9 @@ def serve(sock: socket.socket) -> None:
         wire.send(sock, {"op": "probes_done"})
 
 
-def _probe(ns: dict, item: dict):
+def _probe(ns: dict, item: dict, state: "probes.State | None" = None):
+    if state is not None:
+        state.restore()
     probes.seed_everything(int(item["seed"]))
     return probes.PROBES[item["kind"]](ns, item["inputs"])
 
@@ -191,15 +197,16 @@ def _stuck(outcome: dict) -> bool:
 
 
 class _Group:
-    """The probes of one function (or of training), run in order in one fork."""
+    """Probes run in order in one fork. Each item names the ``function`` it probes and
+    the functions it ``needs`` (its own; training needs all five)."""
 
     def __init__(self, spec: dict):
-        self.function = spec["function"]
-        self.needs = tuple(spec.get("needs") or (self.function,))
+        self.name = spec["name"]
         self.items = list(spec["items"])    # not yet reported
         self.all_items = list(self.items)
-        self.held: list[bytes] = []         # reports kept until the groups it needs have ended
+        self.held: dict[str, bytes] = {}    # item id -> report kept until every group has ended
         self.pid: int | None = None
+        self.generation = 0                 # counts the group's processes
         self.fd: int | None = None
         self.started = 0.0                  # when the current item started
 
@@ -213,16 +220,20 @@ class _Group:
         if pid == 0:
             os.close(res_r)
             os.setpgid(0, 0)
-            isolation.name_process(f"ag-{self.function}")
+            # every probe starts from the namespace and torch's settings as the cells
+            # left them, whatever the probes before it in this process changed
+            state = probes.State(ns)
             try:
                 for item in self.items:
-                    wire.write_all(res_w, _outcome_frame(lambda item=item: _probe(ns, item),
+                    isolation.name_process(f"ag-{item['function']}")
+                    wire.write_all(res_w, _outcome_frame(lambda item=item: _probe(ns, item, state),
                                                          op="probe", id=item["id"]))
             except OSError:
                 os._exit(70)
             os._exit(0)
         os.close(res_w)
         self.pid, self.fd, self.started = pid, res_r, time.monotonic()
+        self.generation += 1
 
     def stop(self) -> int | None:
         """Kill and reap the group's process; returns its wait status."""
@@ -233,57 +244,81 @@ class _Group:
         return _stop(pid, kill=True) if pid is not None else None
 
 
+def _others(item: dict) -> set:
+    """The functions other than its own that an item calls."""
+    return set(item.get("needs") or ()) - {item["function"]}
+
+
 def run_groups(ns: dict, groups: list[dict], parallel: int, send) -> None:
     """Run groups of probes, each group in a fork of its own, up to ``parallel`` at once.
 
     ``send(frame)`` gets one encoded ``probe`` message per item, in the order the
     items end. Each item has its own wall-clock limit. When a group's process dies
     in an item, that item is reported and a new fork takes the rest. A timeout or a
-    MemoryError ends the group and the function is not probed again: its remaining
-    items get the same outcome, and every group that needs the function (training)
-    is stopped, or never started, and reported as blocked by it. A hang costs one
-    limit. A group that needs other functions reports only once they have all ended,
-    so that its verdict is the same whether it ran beside them or after them.
+    MemoryError means the item's function is not probed again: its remaining items
+    get the same outcome, and every item that needs the function (training) is
+    stopped, or never started, and reported as blocked by it. A hang costs one
+    limit. An item that needs other functions reports only once every group has
+    ended, so that its verdict is the same whether it ran beside them or after them.
     """
     queue = [_Group(g) for g in groups]
     everyone = list(queue)
     active: list[_Group] = []
     stuck: dict[str, dict] = {}           # function -> its first timeout or MemoryError
 
-    def deliver(group: _Group, frame: bytes) -> None:
-        if set(group.needs) - {group.function}:
-            group.held.append(frame)
+    def deliver(group: _Group, item: dict, frame: bytes) -> None:
+        if _others(item):
+            group.held[item["id"]] = frame
         else:
             send(frame)
 
     def report(group: _Group, item: dict, outcome: dict) -> None:
-        deliver(group, wire.encode({"op": "probe", "id": item["id"], **outcome}))
+        deliver(group, item, wire.encode({"op": "probe", "id": item["id"], **outcome}))
 
-    def blocker(group: _Group) -> str | None:
-        """The first function, other than its own, that the group needs and that is stuck."""
-        return next((f for f in group.needs if f in stuck and f != group.function), None)
+    def blocker(item: dict) -> str | None:
+        """The first function, other than its own, that the item needs and that is stuck."""
+        return next((f for f in item.get("needs") or () if f in stuck and f != item["function"]), None)
 
-    def block(group: _Group) -> None:
-        """Stop the group; it is reported blocked when everything has ended."""
-        group.stop()
-        group.items = []
+    def skip(group: _Group) -> None:
+        """Drop the leading items that cannot run: their function is stuck (they get its
+        outcome) or one they need is (they are reported blocked at the end)."""
+        while group.items:
+            item = group.items[0]
+            first = stuck.get(item["function"])
+            if first is not None:
+                report(group, item, {"status": first.get("status"), "error": first.get("error"),
+                                     "seconds": 0.0})
+            elif not blocker(item):
+                return
+            group.items.pop(0)
+
+    def advance(group: _Group) -> None:
+        """After an item ended: go on in the same process, or a new one, or stop."""
+        running = group.pid is not None
+        before = len(group.items)
+        skip(group)
+        if not group.items:
+            group.stop()
+        elif running and len(group.items) != before:
+            group.stop()                    # its process would run the skipped items next
+            group.start(ns)
+        elif not running:
+            group.start(ns)
+        else:
+            group.started = time.monotonic()
 
     def ended(group: _Group, outcome: dict) -> None:
         """The group's current item ended with ``outcome`` (already reported)."""
-        group.items.pop(0)
-        group.started = time.monotonic()
+        item = group.items.pop(0)
         if _stuck(outcome):
-            stuck.setdefault(group.function, outcome)
+            stuck.setdefault(item["function"], outcome)
             group.stop()
-            for item in group.items:
-                report(group, item, {"status": outcome.get("status"), "error": outcome.get("error"),
-                                     "seconds": 0.0})
-            group.items = []
             for other in active:
-                if other.items and blocker(other):
-                    block(other)
-        elif not group.items:
-            group.stop()
+                if other is not group and other.items and other.pid is not None and \
+                        (blocker(other.items[0]) or other.items[0]["function"] in stuck):
+                    other.stop()
+                    advance(other)
+        advance(group)
 
     def died(group: _Group, outcome: dict | None) -> None:
         """The group's process ended (or lied) in its current item."""
@@ -292,8 +327,6 @@ def run_groups(ns: dict, groups: list[dict], parallel: int, send) -> None:
         outcome["seconds"] = time.monotonic() - group.started
         report(group, group.items[0], outcome)
         ended(group, outcome)
-        if group.items:                     # a new fork takes the rest
-            group.start(ns)
 
     def collect(group: _Group) -> None:
         """Read the report of the group's current item."""
@@ -309,24 +342,24 @@ def run_groups(ns: dict, groups: list[dict], parallel: int, send) -> None:
         if body.get("id") != group.items[0]["id"]:
             return died(group, {"status": "crashed", "error": {"type": "wire", "message":
                                 "its report named a probe that was not running"}})
-        deliver(group, frame)
+        deliver(group, group.items[0], frame)
         ended(group, body)
 
     while queue or any(g.items for g in active):
         active = [g for g in active if g.items]
         while queue and len(active) < max(1, parallel):
             group = queue.pop(0)
-            if blocker(group):
-                block(group)
-            else:
-                group.start(ns)
+            advance(group)
+            if group.items:
                 active.append(group)
         if not active:
             continue
         left = min(g.deadline for g in active) - time.monotonic()
         ready, _, _ = select.select([g.fd for g in active], [], [], max(0.0, left))
+        ready = {id(g): g.generation for g in active if g.fd in ready}
         for group in active:
-            if group.items and group.fd in ready:
+            # (a group restarted meanwhile has a new process: its readiness is unknown)
+            if group.items and ready.get(id(group)) == group.generation:
                 collect(group)
             if group.items and time.monotonic() >= group.deadline:
                 limit = float(group.items[0]["limit"])
@@ -337,14 +370,14 @@ def run_groups(ns: dict, groups: list[dict], parallel: int, send) -> None:
                 report(group, group.items[0], outcome)
                 ended(group, outcome)
     for group in everyone:           # the held reports, now that everything has ended
-        function = blocker(group)
-        if function is None:
-            for frame in group.held:
-                send(frame)
-            continue
-        first = stuck[function]
-        error = {"function": function, "status": first.get("status"),
-                 "message": (first.get("error") or {}).get("message", "")}
         for item in group.all_items:
+            function = blocker(item)
+            if function is None:
+                if item["id"] in group.held:
+                    send(group.held[item["id"]])
+                continue
+            first = stuck[function]
+            error = {"function": function, "status": first.get("status"),
+                     "message": (first.get("error") or {}).get("message", "")}
             send(wire.encode({"op": "probe", "id": item["id"], "status": "blocked",
                               "error": error, "seconds": 0.0}))
