@@ -7,6 +7,8 @@ warm zygote, none of them ever exec'ing:
       `- keeper   trusted; unshares the namespaces, forks the init, waits for it.
                   The grader holds a pidfd of the keeper: killing it kills the init
                   (PR_SET_PDEATHSIG), and the kernel then kills the whole PID namespace.
+                  In root mode there is no keeper: the zygote forks the init straight
+                  into a new PID namespace, and the grader's pidfd is the init's.
           `- init     pid 1 of the new PID namespace; trusted; mounts /proc, the
                       size-capped tmpfs scratch and the overmounts that hide the
                       course's files, then forks the runner and reaps orphans.
@@ -53,7 +55,7 @@ LAST_CAP = 63
 # Directories that anyone may write to: each gets a private, size-capped tmpfs.
 WORLD_WRITABLE = ("/tmp", "/var/tmp", "/dev/shm", "/run/lock")
 SCRATCH = "/tmp"
-SANDBOX_UID_BASE = 2_000_000     # root mode: uid = base + keeper pid, unique per submission
+SANDBOX_UID_BASE = 2_000_000     # root mode: uid = base + a pid outside, unique per submission
 USERNS_UID = 1000                # userns mode: the one uid mapped inside (to the grader's own)
 
 _libc = ctypes.CDLL(None, use_errno=True)
@@ -226,6 +228,7 @@ def isolate(mode: str, scratch_mb: int, hide: list[str], close_fds: tuple[int, .
     the keeper and the init never return.
     """
     outer_uid, outer_gid = os.getuid(), os.getgid()
+    keeper = True
     if mode == "userns":
         _unshare(CLONE_NEWUSER | NAMESPACES)
         _write("/proc/self/setgroups", "deny")
@@ -233,19 +236,27 @@ def isolate(mode: str, scratch_mb: int, hide: list[str], close_fds: tuple[int, .
         _write("/proc/self/uid_map", f"{USERNS_UID} {outer_uid} 1")
         _write("/proc/self/gid_map", f"{USERNS_UID} {outer_gid} 1")
         uid = USERNS_UID
+    elif os.getpid() == 1:
+        # the zygote forked this process into a fresh PID namespace (fresh_pid_namespace):
+        # it is the init already, and no keeper is needed. /proc is still the grader's,
+        # so /proc/self names this process's pid outside, unique per submission.
+        uid = SANDBOX_UID_BASE + int(os.readlink("/proc/self"))
+        _unshare(NAMESPACES & ~CLONE_NEWPID)
+        keeper = False
     else:
         _unshare(NAMESPACES)
         uid = SANDBOX_UID_BASE + os.getpid()
-    name_process("ag-keeper")
-    init = os.fork()
-    if init:                        # the keeper
-        for fd in close_fds:
-            os.close(fd)
-        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-        try:
-            os.waitpid(init, 0)
-        finally:
-            os._exit(0)
+    if keeper:
+        name_process("ag-keeper")
+        init = os.fork()
+        if init:                        # the keeper
+            for fd in close_fds:
+                os.close(fd)
+            signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+            try:
+                os.waitpid(init, 0)
+            finally:
+                os._exit(0)
     _die_with_parent()
     _mounts(scratch_mb, hide, uid)
     name_process("ag-init")
@@ -277,6 +288,19 @@ LAYERS = {
                "network namespace (no network)", "no capabilities", "no_new_privs",
                "rlimits (CPU, DATA, FSIZE, NOFILE, CORE=0)"],
 }
+
+
+def fresh_pid_namespace(own: int) -> bool:
+    """In the zygote, as root, just before it forks a submission's first process:
+    that child becomes pid 1, the init, of a new PID namespace, so no keeper process
+    is needed between them (one fork and one exit less per submission).
+
+    ``own`` is a descriptor of the zygote's own PID namespace. Joining it again
+    first resets the namespace of the zygote's next children, which a second
+    unshare would refuse while the previous submission's namespace is still set.
+    False when the kernel refuses: the child then makes a keeper as before.
+    """
+    return _libc.setns(own, CLONE_NEWPID) == 0 and _libc.unshare(CLONE_NEWPID) == 0
 
 
 def probe_mode(mode: str) -> str | None:

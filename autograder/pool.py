@@ -157,7 +157,8 @@ class Session:
             outcomes[msg.pop("id")] = {k: v for k, v in msg.items() if k != "op"}
 
     def kill(self, reason: str | None = None) -> None:
-        """Kill the submission's whole tree: the keeper's death takes its PID namespace."""
+        """Kill the submission's whole tree: the death of its first process (the init, or
+        in userns mode the keeper above it) takes its PID namespace."""
         if reason and not self.dead:
             self.dead = reason
         if self.pidfd is not None:

@@ -4,6 +4,7 @@ import os
 import resource
 import socket
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -76,6 +77,45 @@ def test_user_namespace_mode_also_holds(tmp_path, course):
             assert report.score == report.max_score, attack
     finally:
         worker.close()
+
+
+def _zygote_children(worker) -> list[str]:
+    found = []
+    for task in Path(f"/proc/{worker.pid}/task").iterdir():
+        for pid in (task / "children").read_text().split():
+            try:
+                found.append(Path(f"/proc/{pid}/comm").read_text().strip())
+            except OSError:
+                pass
+    return found
+
+
+@pytest.mark.parametrize("mode", ["root", "userns"])
+def test_the_submissions_first_process_is_its_namespaces_init_in_root_mode(tmp_path, course, mode):
+    """As root the zygote forks the init straight into a new PID namespace; in a user
+    namespace a keeper still sits between them. Either way the sandbox holds."""
+    if mode == "root" and os.getuid() != 0:
+        mode = "userns"           # an ordinary user has only the user-namespace mode
+    mode_worker = worker_started_with("AUTOGRADER_SANDBOX", mode)
+    try:
+        path = tmp_path / "slow.ipynb"
+        path.write_text(notebook([REFERENCE, "import time\ntime.sleep(1.5)"]))
+        seen = []
+        session = mode_worker.spawn()
+        try:
+            loading = threading.Thread(target=session.load, args=(load(path).to_dict(),
+                                                                  course.limits.model_dump()))
+            loading.start()
+            time.sleep(0.7)
+            seen = _zygote_children(mode_worker)
+            loading.join()
+        finally:
+            session.close()
+        assert seen == (["ag-init"] if mode == "root" else ["ag-keeper"])
+        report = grading.grade(mode_worker, load(path), course, b"s")
+        assert report.score == report.max_score
+    finally:
+        mode_worker.close()
 
 
 # ---- exits, interrupts and time ----------------------------------------------

@@ -86,6 +86,12 @@ def main() -> None:
     except OSError:
         os._exit(0)                 # the grader is gone already
     collapsing = _huge_pages()      # cheaper forks, done while no request waits
+    own_pidns = None                # root mode: fork each submission's init into a new PID namespace
+    if sandbox.get("mode") == "root":
+        try:
+            own_pidns = os.open("/proc/self/ns/pid", os.O_RDONLY)
+        except OSError:
+            pass
     while True:
         if collapsing is not None and not select.select([control], [], [], 0)[0]:
             if next(collapsing, None) is None:
@@ -103,20 +109,24 @@ def main() -> None:
         if request.get("op") != "spawn":
             continue
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        if own_pidns is not None:
+            isolation.fresh_pid_namespace(own_pidns)
         pid = os.fork()
         if pid == 0:
             control.close()
+            if own_pidns is not None:
+                os.close(own_pidns)
             ours.close()
             try:
                 runner.serve(theirs)
             finally:
                 os._exit(0)
         theirs.close()
-        keeper = os.pidfd_open(pid)     # race-free: the grader kills the tree through it
+        first = os.pidfd_open(pid)      # race-free: the grader kills the tree through it
         socket.send_fds(control, [json.dumps({"op": "spawned", "pid": pid}).encode()],
-                        [ours.fileno(), keeper])
+                        [ours.fileno(), first])
         ours.close()
-        os.close(keeper)
+        os.close(first)
 
 
 if __name__ == "__main__":
