@@ -24,7 +24,7 @@ class _Frozen(BaseModel):
 
 
 class Limits(_Frozen):
-    probe_seconds: float = Field(5.0, gt=0, le=600)
+    probe_seconds: float = Field(2.0, gt=0, le=600)
     training_seconds: float = Field(10.0, gt=0, le=3600)
     cell_seconds: float = Field(5.0, gt=0, le=3600)
     memory_mb: int = Field(1024, ge=64)

@@ -33,7 +33,7 @@ HOSTILE = {
     "hostile: 300 MB on stdout at import": hostile.STDOUT_FLOOD,
     "hostile: fills the disk at import": hostile.FILL_DISK,
     "hostile: spawns processes and threads": hostile.PROCESSES,
-    "hostile: linreg sleeps (probe limit 5 s)": hostile.SLEEP,
+    "hostile: linreg sleeps (until the probe limit)": hostile.SLEEP,
 }
 
 
