@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import os
 import time
-from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -15,7 +15,29 @@ from autograder.reports import feedback, results_json
 from autograder.settings import Settings
 from autograder.submission import Source, Submission
 
-SLOW = 1.0   # seconds: a grading that takes longer than this no longer holds its slot
+SLOW = 1.0   # seconds: at most this long does a grading hold its slot (see _Pace)
+
+
+class _Pace:
+    """How long a grading may hold its slot: three times the median of the recent
+    gradings, between a quarter of ``SLOW`` and ``SLOW``. A grading that runs longer
+    is almost always waiting out a limit (a hang, a sleep), which leaves cores idle.
+    Adaptive because a typical grading takes 0.15 s on an idle 2-core machine and
+    twice that when every core is busy: a fixed threshold is either late on the
+    first or starts too many at once on the second."""
+
+    def __init__(self, keep: int = 31):
+        self.recent: list[float] = []
+        self.keep = keep
+
+    def add(self, seconds: float) -> None:
+        self.recent = (self.recent + [seconds])[-self.keep:]
+
+    def slow(self) -> float:
+        if not self.recent:
+            return SLOW
+        median = sorted(self.recent)[len(self.recent) // 2]
+        return min(SLOW, max(SLOW / 4, 3 * median))
 
 
 def spare_cores(jobs: int = 1) -> int:
@@ -34,9 +56,10 @@ class Grader:
         self.settings_hash = settings.grading_hash()
         self.worker = Worker(hide, launched)
 
-    def grade(self, submission: Submission, parallel: int | None = None) -> grading.Report:
+    def grade(self, submission: Submission, parallel: int | None = None,
+              sandbox_done: Callable[[], None] | None = None) -> grading.Report:
         return grading.grade(self.worker, submission, self.settings, self.secret,
-                             parallel=parallel or spare_cores())
+                             parallel=parallel or spare_cores(), sandbox_done=sandbox_done)
 
     def stored(self, submission: Submission) -> grading.Report | None:
         if self.gradebook is None:
@@ -45,13 +68,13 @@ class Grader:
                                    self.settings_hash, grading.__version__)
 
     def _task(self, source: Source, regrade: bool, parallel: int,
-              started: list) -> tuple[Submission, grading.Report, bool]:
-        started[0] = time.monotonic()
+              slot: _Slot) -> tuple[Submission, grading.Report, bool]:
+        slot.started = time.monotonic()
         submission = source.load()
         report = None if regrade else self.stored(submission)
         if report is not None:
             return submission, report, True
-        return submission, self.grade(submission, parallel), False
+        return submission, self.grade(submission, parallel, slot.free), False
 
     def grade_all(self, sources: Iterable[Source], out_dir: Path | None, jobs: int = 1,
                   on_done: Callable[[grading.Report, bool], None] | None = None,
@@ -61,39 +84,46 @@ class Grader:
         memory does not grow with the class. Submissions already in the gradebook,
         unchanged, are not graded again.
 
-        ``jobs`` submissions are graded at once. One that has run for more than
-        ``SLOW`` seconds is almost always waiting out a limit (a hang, a sleep), so it
-        stops counting and another starts beside it, up to twice ``jobs``: a hang costs
-        its own submission its limit and holds up nobody else.
+        ``jobs`` submissions are graded at once. One that has run for more than three
+        typical gradings (at most ``SLOW`` seconds) is almost always waiting out a limit
+        (a hang, a sleep), so it stops counting and another starts beside it: a hang
+        costs its own submission its limit and holds up nobody else. One whose processes
+        are gone stops counting too, so that its judging, here, overlaps the next one's
+        probes. At most three times ``jobs`` are under way.
         """
         count = 0
         jobs = max(1, jobs or os.cpu_count() or 1)
         parallel = spare_cores(jobs)      # cores left over run a submission's probes side by side
         pending = iter(sources)
-        pool = ThreadPoolExecutor(max_workers=2 * jobs)
-        running: dict = {}        # future -> [start time, or None while queued]
+        pool = ThreadPoolExecutor(max_workers=3 * jobs)
+        running: dict = {}        # future -> its _Slot
+        pace = _Pace()
 
-        def fresh() -> int:
-            now = time.monotonic()
-            return sum(1 for t in running.values() if t[0] is None or now - t[0] < SLOW)
+        def busy() -> int:
+            now, slow = time.monotonic(), pace.slow()
+            return sum(1 for slot in running.values() if slot.holds(now, slow))
 
         def refill() -> None:
-            while len(running) < 2 * jobs and fresh() < jobs:
+            while len(running) < 3 * jobs and busy() < jobs:
                 source = next(pending, None)
                 if source is None:
                     return
-                started = [None]
-                running[pool.submit(self._task, source, regrade, parallel, started)] = started
+                slot = _Slot()
+                running[pool.submit(self._task, source, regrade, parallel, slot)] = slot
 
         try:
             refill()
             while running:
-                finished, _ = wait(running, timeout=SLOW / 4, return_when=FIRST_COMPLETED)
+                watched = list(running) + [s.freed for s in running.values() if not s.freed.done()]
+                done, _ = wait(watched, timeout=pace.slow() / 4, return_when=FIRST_COMPLETED)
+                finished = [f for f in done if f in running]
                 for future in finished:
                     del running[future]
                 refill()                            # start the next ones before the bookkeeping
                 for future in finished:
                     submission, report, skipped = future.result()
+                    if not skipped:
+                        pace.add(report.seconds)
                     if self.gradebook is not None and not skipped:
                         self.gradebook.record(report, submission.id, self.settings.assignment,
                                               self.settings_hash, _mtime(submission.path))
@@ -121,6 +151,22 @@ class Grader:
 
     def __exit__(self, *exc):
         self.close()
+
+
+class _Slot:
+    """One submission under way in ``Grader.grade_all``."""
+
+    def __init__(self):
+        self.started: float | None = None     # None while it waits for a thread
+        self.freed: Future = Future()          # done once its processes are gone
+
+    def free(self) -> None:
+        self.freed.set_result(None)
+
+    def holds(self, now: float, slow: float) -> bool:
+        """Whether it holds one of the ``jobs`` places: queued, or running its
+        processes for less than ``slow`` seconds."""
+        return not self.freed.done() and (self.started is None or now - self.started < slow)
 
 
 def _mtime(path: str) -> float:

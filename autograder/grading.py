@@ -10,6 +10,7 @@ import hashlib
 import hmac
 import time
 from dataclasses import asdict, dataclass, field
+from typing import Callable
 
 from autograder import FUNCTIONS, __version__
 from autograder.checks import ALIASES, CHECKS, MODULES, SIGNATURES
@@ -243,9 +244,12 @@ def results_for(checks, settings: Settings, plan: _Plan, wanted: dict, observed:
 
 
 def grade(worker: Worker, submission: Submission, settings: Settings, secret: bytes,
-          seeds: dict | None = None, parallel: int = 1) -> Report:
+          seeds: dict | None = None, parallel: int = 1,
+          sandbox_done: Callable[[], None] | None = None) -> Report:
     """Grade one submission. ``seeds`` replays a recorded grading exactly; ``parallel``
-    groups of probes may run at once (cores to spare when few submissions run at once)."""
+    groups of probes may run at once (cores to spare when few submissions run at once).
+    ``sandbox_done()`` is called once the submission's processes are gone, before the
+    judging, which runs in this process."""
     start = time.monotonic()
     seeds = seeds or {"public": settings.seed,
                       "hidden": hidden_seed(secret, settings.assignment, submission.id)}
@@ -274,6 +278,8 @@ def grade(worker: Worker, submission: Submission, settings: Settings, secret: by
                 observed = run_probes(session, plan, names, settings.limits, parallel)
         finally:
             session.close()
+    if sandbox_done is not None:
+        sandbox_done()
     results = results_for(checks, settings, plan, wanted, observed, names, reason)
     return Report(submission.id, submission.path, submission.sha256, tuple(results), tuple(output),
                   round(time.monotonic() - start, 3), seeds["public"], seeds["hidden"])

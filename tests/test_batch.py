@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder import cli, grading
+from autograder import batch, cli, grading
 from autograder.batch import Grader
 from autograder.pool import Worker
 from autograder.submission import Source, load
@@ -57,6 +57,46 @@ def test_a_hang_does_not_hold_up_the_submissions_behind_it(course, tmp_path):
     assert all(r.score == r.max_score for r in order[:-1])
     assert any("was stopped" in line for line in order[-1].output)   # the hang itself was judged
     assert order[-1].score == order[-1].max_score                     # and lost nothing else
+
+
+def test_the_judging_of_one_submission_overlaps_the_probes_of_the_next(course, tmp_path, monkeypatch):
+    """With --jobs 1, a submission's slot is free once its processes are gone: the next
+    one's sandbox starts while the grader judges it (made slow here, 0.6 s each)."""
+    real = grading.results_for
+
+    def slow_judging(*args, **kwargs):
+        time.sleep(0.6)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(grading, "results_for", slow_judging)
+    sources = []
+    for i in range(3):
+        path = tmp_path / f"ok{i}.py"
+        path.write_text(REFERENCE)
+        sources.append(Source(path.stem, str(path)))
+    done = []
+    with Grader(course, b"x") as grader:
+        grader.grade(load(tmp_path / "ok0.py"))          # warm
+        start = time.monotonic()
+        grader.grade_all(sources, None, jobs=1, on_done=lambda report, _: done.append(report))
+        elapsed = time.monotonic() - start
+    assert [r.score for r in done] == [r.max_score for r in done] and len(done) == 3
+    # in turn it would take 3 x (0.6 + the probes); overlapped, the judging runs side by side
+    assert elapsed < 3 * 0.6 + 0.25
+
+
+def test_the_pace_follows_the_typical_grading_between_its_bounds():
+    pace = batch._Pace()
+    assert pace.slow() == batch.SLOW                     # nothing graded yet
+    for seconds in (0.15, 0.2, 0.16, 9.0):               # a hang does not move the median
+        pace.add(seconds)
+    assert pace.slow() == pytest.approx(3 * 0.2)
+    for _ in range(40):
+        pace.add(0.01)
+    assert pace.slow() == batch.SLOW / 4
+    for _ in range(40):
+        pace.add(2.0)
+    assert pace.slow() == batch.SLOW
 
 
 def test_the_warm_worker_started_early_is_stopped_on_a_configuration_error(tmp_path, capsys):
