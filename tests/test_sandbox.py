@@ -1,5 +1,7 @@
 """What a submission does in its process costs only its own probes."""
+import threading
 import time
+from pathlib import Path
 
 import pytest
 
@@ -186,3 +188,52 @@ def test_a_hang_in_the_first_function_leaves_the_others_probed(grade, quick):
     report = grade(source, settings=quick)
     assert set(lost_points(report)) == {"synthetic_data", "training"}
     assert time.monotonic() - start < 1.0 + 3.0
+
+
+def _descendants(pid: int) -> list[int]:
+    found, todo = [], [pid]
+    while todo:
+        for task in Path(f"/proc/{todo.pop()}/task").glob("*"):
+            try:
+                kids = [int(k) for k in (task / "children").read_text().split()]
+            except OSError:
+                continue
+            found += kids
+            todo += kids
+    return found
+
+
+def _states(pids: list[int], name: str) -> list[str]:
+    states = []
+    for pid in pids:
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+        except OSError:
+            continue
+        comm, state = stat[stat.index("(") + 1:stat.rindex(")")], stat[stat.rindex(")") + 2]
+        if comm == name:
+            states.append(state)
+    return states
+
+
+def test_training_waits_paused_while_a_function_probe_runs_long(worker, grade, quick):
+    """Side by side, training calls the hanging linreg too: instead of burning a second
+    core until linreg's limit, it is paused (SIGSTOP) once linreg's probe runs long,
+    and then stopped as blocked. A normal submission is never paused: see the test of
+    identical verdicts side by side and in turn."""
+    source = with_function("linreg", "def linreg(X, w, b):\n    while True:\n        pass\n")
+    result = {}
+    grading_thread = threading.Thread(
+        target=lambda: result.update(report=grade(source, settings=quick, parallel=2)))
+    grading_thread.start()
+    seen = []
+    deadline = time.monotonic() + 0.9
+    while time.monotonic() < deadline:
+        seen += _states(_descendants(worker.pid), "ag-training")
+        time.sleep(0.05)
+    grading_thread.join()
+    assert "T" in seen                                   # stopped, not running
+    assert seen[-1] == "T"
+    report = result["report"]
+    assert set(lost_points(report)) == {"linreg", "training"}
+    assert [r.mistake for r in failed(report, "training")] == ["training.blocked"]
