@@ -62,18 +62,20 @@ def _huge_pages(step: int = 8 << 20):
 
 def main() -> None:
     control = socket.socket(fileno=int(sys.argv[1]))
+    import gc
+
+    gc.disable()                      # no collections while torch makes its objects (see cli.main)
     import torch
 
     torch.set_num_threads(1)          # before any fork: no OpenMP pool to deadlock in children
     torch.set_num_interop_threads(1)
-    import gc
-
     from autograder import isolation
     from autograder.worker import probes, runner
 
     probes.seed_everything(0)   # warm the generators: a first seed in every fork costs ~15 ms
     gc.collect()
     gc.freeze()                 # keep the collector from touching (and copying) shared pages
+    gc.enable()                 # submissions run with it, as in a kernel
 
     isolation.name_process("ag-zygote")
     sandbox = isolation.detect(os.environ.get("AUTOGRADER_SANDBOX") or None)
