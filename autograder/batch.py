@@ -74,7 +74,9 @@ class Grader:
         report = None if regrade else self.stored(submission)
         if report is not None:
             return submission, report, True
-        return submission, self.grade(submission, parallel, slot.free), False
+        # with cores to spare, the judging here overlaps the next submission's probes;
+        # without, it would only crowd them
+        return submission, self.grade(submission, parallel, slot.free if parallel > 1 else None), False
 
     def grade_all(self, sources: Iterable[Source], out_dir: Path | None, jobs: int = 1,
                   on_done: Callable[[grading.Report, bool], None] | None = None,
@@ -87,9 +89,10 @@ class Grader:
         ``jobs`` submissions are graded at once. One that has run for more than three
         typical gradings (at most ``SLOW`` seconds) is almost always waiting out a limit
         (a hang, a sleep), so it stops counting and another starts beside it: a hang
-        costs its own submission its limit and holds up nobody else. One whose processes
-        are gone stops counting too, so that its judging, here, overlaps the next one's
-        probes. At most three times ``jobs`` are under way.
+        costs its own submission its limit and holds up nobody else. When there are
+        more cores than ``jobs``, one whose processes are gone stops counting too, so
+        that its judging, here, overlaps the next one's probes. At most three times
+        ``jobs`` are under way.
         """
         count = 0
         jobs = max(1, jobs or os.cpu_count() or 1)

@@ -60,8 +60,9 @@ def test_a_hang_does_not_hold_up_the_submissions_behind_it(course, tmp_path):
 
 
 def test_the_judging_of_one_submission_overlaps_the_probes_of_the_next(course, tmp_path, monkeypatch):
-    """With --jobs 1, a submission's slot is free once its processes are gone: the next
-    one's sandbox starts while the grader judges it (made slow here, 0.6 s each)."""
+    """With --jobs 1 on 2 cores, a submission's slot is free once its processes are gone:
+    the next one's sandbox starts while the grader judges it (made slow here, 0.6 s each)."""
+    monkeypatch.setattr(batch.os, "cpu_count", lambda: 2)
     real = grading.results_for
 
     def slow_judging(*args, **kwargs):
@@ -83,6 +84,25 @@ def test_the_judging_of_one_submission_overlaps_the_probes_of_the_next(course, t
     assert [r.score for r in done] == [r.max_score for r in done] and len(done) == 3
     # in turn it would take 3 x (0.6 + the probes); overlapped, the judging runs side by side
     assert elapsed < 3 * 0.6 + 0.25
+
+
+def test_without_spare_cores_the_judging_keeps_its_slot(course, tmp_path, monkeypatch):
+    """With --jobs 2 on 2 cores the cores are busy already: no overlap, no crowding."""
+    monkeypatch.setattr(batch.os, "cpu_count", lambda: 2)
+    freed = []
+    real = batch.Grader.grade
+
+    def grade(self, submission, parallel=None, sandbox_done=None):
+        freed.append(sandbox_done)
+        return real(self, submission, parallel, sandbox_done)
+
+    monkeypatch.setattr(batch.Grader, "grade", grade)
+    path = tmp_path / "ok.py"
+    path.write_text(REFERENCE)
+    with Grader(course, b"x") as grader:
+        grader.grade_all([Source("ok", str(path))], None, jobs=2)
+        grader.grade_all([Source("ok", str(path))], None, jobs=1)
+    assert freed[0] is None and freed[1] is not None
 
 
 def test_the_pace_follows_the_typical_grading_between_its_bounds():
