@@ -262,9 +262,10 @@ def grade(worker: Worker, submission: Submission, settings: Settings, secret: by
     if reason:
         output.append(reason)
     else:
-        session = worker.spawn()
+        limits = settings.limits.model_dump()
+        session = worker.spawn(limits)
         try:
-            cells, names = session.load(submission.to_dict(), settings.limits.model_dump())
+            cells, names = session.load(submission.to_dict(), limits)
             output.extend(_cell_notes(submission, cells))
             if submission.kind == "py" and cells and cells[0]["status"] in ("exited", "crashed", "timeout"):
                 names = None    # the import itself died: nothing it defined survives

@@ -2,6 +2,7 @@
 import json
 import os
 import resource
+import signal
 import socket
 import tempfile
 import threading
@@ -286,3 +287,27 @@ def test_syntax_error_and_wrong_types_get_clear_messages(grade):
     wrong = grade(hostile.WRONG_TYPES)
     assert set(lost_points(wrong)) == {"synthetic_data", "training"}
     assert "returned an object of type str" in [r for r in wrong.results if not r.passed][0].output
+
+
+def test_a_sandbox_built_ahead_that_died_is_replaced_not_charged(tmp_path, course):
+    """The worker builds the next submission's sandbox while this one is graded. If that
+    process is gone by the time it is needed (killed here), a fresh one takes its place."""
+    worker = Worker()
+    try:
+        limits = course.limits.model_dump()
+        first = worker.spawn(limits)
+        assert len(_zygote_children(worker)) == 2                     # this one and the next
+        first.close()
+        spare = worker._spare
+        signal.pidfd_send_signal(spare.pidfd, signal.SIGKILL)
+        time.sleep(0.2)
+        path = tmp_path / "ok.py"
+        path.write_text(REFERENCE)
+        report = grading.grade(worker, load(path), course, b"s")
+        assert report.score == report.max_score
+        # a sandbox built with other limits is not used either
+        other = course.model_copy(update={"limits": course.limits.model_copy(update={"probe_seconds": 1.5})})
+        report = grading.grade(worker, load(path), other, b"s")
+        assert report.score == report.max_score
+    finally:
+        worker.close()
