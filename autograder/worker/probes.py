@@ -78,14 +78,19 @@ class State:
             torch.autograd.set_detect_anomaly(anomaly)
 
 
-def describe(value, depth: int = 0):
-    """What a value is, as data: tensors keep their bytes and autograd facts."""
+def describe(value, depth: int = 0, seen: dict | None = None):
+    """What a value is, as data: tensors keep their bytes and autograd facts. A tensor
+    that appears several times in one value is copied once (``seen``)."""
+    seen = {} if seen is None else seen
     if isinstance(value, torch.Tensor):
+        if id(value) in seen:
+            return seen[id(value)]
         info = {"kind": "tensor", "dtype": str(value.dtype).removeprefix("torch."),
                 "shape": list(value.shape), "requires_grad": bool(value.requires_grad),
                 "is_leaf": bool(value.is_leaf), "has_grad_fn": value.grad_fn is not None}
         if value.numel() <= MAX_ELEMENTS and not value.is_complex():
             info["data"] = value.detach().cpu().clone()
+        seen[id(value)] = info
         return info
     if isinstance(value, np.ndarray):
         info = {"kind": "ndarray", "dtype": value.dtype.name, "shape": list(value.shape)}
@@ -99,7 +104,7 @@ def describe(value, depth: int = 0):
     if isinstance(value, (list, tuple)) and depth < 3:
         return {"kind": type(value).__name__ if type(value) in (list, tuple) else "tuple",
                 "length": len(value),
-                "items": [describe(v, depth + 1) for v in list(value)[:MAX_ITEMS]]}
+                "items": [describe(v, depth + 1, seen) for v in list(value)[:MAX_ITEMS]]}
     return {"kind": "other", "type": type(value).__name__}
 
 
