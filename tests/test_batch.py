@@ -38,6 +38,16 @@ def _children() -> set[int]:
     return found
 
 
+def _references(folder: Path, count: int) -> list[Source]:
+    """``count`` copies of the reference solution, ok0.py, ok1.py, ..."""
+    sources = []
+    for i in range(count):
+        path = folder / f"ok{i}.py"
+        path.write_text(REFERENCE)
+        sources.append(Source(path.stem, str(path)))
+    return sources
+
+
 def test_a_hang_does_not_hold_up_the_submissions_behind_it(course, tmp_path):
     """With --jobs 1 the hang is first in line, yet every other submission finishes
     before it: once it has run past the slow mark, the next one starts beside it."""
@@ -45,11 +55,7 @@ def test_a_hang_does_not_hold_up_the_submissions_behind_it(course, tmp_path):
         update={"cell_seconds": 6.0})})
     hang = tmp_path / "a_hang.ipynb"
     hang.write_text(notebook(["import time\ntime.sleep(100)", REFERENCE]))
-    sources = [Source(hang.stem, str(hang))]
-    for i in range(3):
-        ok = tmp_path / f"ok{i}.py"
-        ok.write_text(REFERENCE)
-        sources.append(Source(ok.stem, str(ok)))
+    sources = [Source(hang.stem, str(hang))] + _references(tmp_path, 3)
     order = []
     with Grader(settings, b"x") as grader:
         grader.grade_all(sources, None, jobs=1, on_done=lambda report, _: order.append(report))
@@ -70,11 +76,7 @@ def test_the_judging_of_one_submission_overlaps_the_probes_of_the_next(course, t
         return real(*args, **kwargs)
 
     monkeypatch.setattr(grading, "results_for", slow_judging)
-    sources = []
-    for i in range(3):
-        path = tmp_path / f"ok{i}.py"
-        path.write_text(REFERENCE)
-        sources.append(Source(path.stem, str(path)))
+    sources = _references(tmp_path, 3)
     done = []
     with Grader(course, b"x") as grader:
         grader.grade(load(tmp_path / "ok0.py"))          # warm
