@@ -46,24 +46,29 @@ def _children(pid: int) -> list[int]:
     return found
 
 
+def _kb(path: str, key: str) -> int | None:
+    """The value in kB of the line ``key`` of a /proc file; None when it has no such line."""
+    with open(path) as f:
+        for line in f:
+            if line.startswith(key):
+                return int(line.split()[1])
+    return None
+
+
 def _memory_kb(pid: int) -> int:
+    """PSS, or RSS where the kernel has no smaps_rollup; 0 for a process that is gone."""
     try:
-        with open(f"/proc/{pid}/smaps_rollup") as f:
-            for line in f:
-                if line.startswith("Pss:"):
-                    return int(line.split()[1])
+        found = _kb(f"/proc/{pid}/smaps_rollup", "Pss:")
     except FileNotFoundError:
-        pass
+        found = None
     except OSError:
         return 0
+    if found is not None:
+        return found
     try:
-        with open(f"/proc/{pid}/status") as f:
-            for line in f:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1])
+        return _kb(f"/proc/{pid}/status", "VmRSS:") or 0
     except OSError:
-        pass
-    return 0
+        return 0
 
 
 class TreeSampler(threading.Thread):

@@ -12,7 +12,7 @@ from autograder.batch import Grader
 from autograder.pool import Worker
 from autograder.submission import Source, load
 from tests import hostile
-from tests.conftest import REFERENCE, notebook
+from tests.conftest import REFERENCE, children, notebook
 from tests.mutants import MUTANTS
 
 SIDE_BY_SIDE = {
@@ -26,16 +26,6 @@ SIDE_BY_SIDE = {
     "exit in sgd": hostile.with_function("sgd", "def sgd(params, lr, batch_size):\n"
                                                 "    import os\n    os._exit(3)\n"),
 }
-
-
-def _children() -> set[int]:
-    found: set[int] = set()
-    for task in Path("/proc/self/task").iterdir():
-        try:
-            found.update(int(x) for x in (task / "children").read_text().split())
-        except OSError:
-            pass
-    return found
 
 
 def _references(folder: Path, count: int) -> list[Source]:
@@ -125,12 +115,12 @@ def test_the_warm_worker_started_early_is_stopped_on_a_configuration_error(tmp_p
     (tmp_path / "course.yaml").write_text("limits: {probe_seconds: 0}\n")
     sub = tmp_path / "s.py"
     sub.write_text(REFERENCE)
-    before = _children()
+    before = set(children())
     code = cli.main(["grade", str(sub), "--config", str(tmp_path / "course.yaml"),
                      "--out", str(tmp_path / "out"), "--gradebook", str(tmp_path / "g.db")])
     assert code == cli.EXIT_USAGE
     assert "course.yaml: limits.probe_seconds" in capsys.readouterr().err
-    assert _children() - before == set()      # the zygote started for the run is gone
+    assert set(children()) - before == set()      # the zygote started for the run is gone
 
 
 def _huge_kb(pid: int) -> int:

@@ -17,7 +17,7 @@ from autograder.reports import results_json
 from autograder.sandbox import hidden_paths
 from autograder.submission import load
 from tests import hostile
-from tests.conftest import REFERENCE, ROOT, lost_points, notebook
+from tests.conftest import REFERENCE, ROOT, children, lost_points, notebook
 
 
 @pytest.fixture
@@ -81,13 +81,13 @@ def test_user_namespace_mode_also_holds(tmp_path, course):
 
 
 def _zygote_children(worker) -> list[str]:
+    """The names of the warm worker's children."""
     found = []
-    for task in Path(f"/proc/{worker.pid}/task").iterdir():
-        for pid in (task / "children").read_text().split():
-            try:
-                found.append(Path(f"/proc/{pid}/comm").read_text().strip())
-            except OSError:
-                pass
+    for pid in children(worker.pid):
+        try:
+            found.append(Path(f"/proc/{pid}/comm").read_text().strip())
+        except OSError:
+            pass
     return found
 
 

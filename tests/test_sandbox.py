@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REFERENCE, failed, lost_points, notebook
+from tests.conftest import REFERENCE, descendants, failed, lost_points, notebook
 from tests.mutants import replace_function
 
 
@@ -190,19 +190,6 @@ def test_a_hang_in_the_first_function_leaves_the_others_probed(grade, quick):
     assert time.monotonic() - start < 1.0 + 3.0
 
 
-def _descendants(pid: int) -> list[int]:
-    found, todo = [], [pid]
-    while todo:
-        for task in Path(f"/proc/{todo.pop()}/task").glob("*"):
-            try:
-                kids = [int(k) for k in (task / "children").read_text().split()]
-            except OSError:
-                continue
-            found += kids
-            todo += kids
-    return found
-
-
 def _states(pids: list[int], name: str) -> list[str]:
     states = []
     for pid in pids:
@@ -229,7 +216,7 @@ def test_training_waits_paused_while_a_function_probe_runs_long(worker, grade, q
     seen = []
     deadline = time.monotonic() + 0.9
     while time.monotonic() < deadline:
-        seen += _states(_descendants(worker.pid), "ag-training")
+        seen += _states(descendants(worker.pid), "ag-training")
         time.sleep(0.05)
     grading_thread.join()
     assert "T" in seen                                   # stopped, not running
