@@ -73,6 +73,7 @@ def main() -> None:
     from autograder.worker import probes, runner
 
     probes.seed_everything(0)   # warm the generators: a first seed in every fork costs ~15 ms
+    probes.remember_pristine()  # shared by every fork: a probe group need not copy torch's attributes
     gc.collect()
     gc.freeze()                 # keep the collector from touching (and copying) shared pages
     gc.enable()                 # submissions run with it, as in a kernel

@@ -1,0 +1,96 @@
+"""probes.State: each probe in a shared process starts from the state the cells left.
+
+These run in a fork of the test process, as probes run in a fork of the runner,
+so that a restore that fails cannot leave torch patched for the other tests.
+"""
+from __future__ import annotations
+
+import os
+import pickle
+import sys
+
+import pytest
+import torch
+
+from autograder.worker import probes
+
+
+def in_fork(fn):
+    """fn()'s return value, computed in a child process (its exception re-raised here)."""
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(r)
+        try:
+            out = ("ok", fn())
+        except BaseException as exc:  # noqa: BLE001
+            out = ("raised", f"{type(exc).__name__}: {exc}")
+        with os.fdopen(w, "wb") as f:
+            pickle.dump(out, f)
+        os._exit(0)
+    os.close(w)
+    with os.fdopen(r, "rb") as f:
+        status, value = pickle.load(f)
+    os.waitpid(pid, 0)
+    if status != "ok":
+        raise AssertionError(value)
+    return value
+
+
+@pytest.mark.skipif(sys.implementation.name != "cpython" or sys.version_info >= (3, 14),
+                    reason="dict version tags exist on CPython 3.10 to 3.13 only")
+def test_dict_version_tags_are_read_where_python_has_them():
+    """The cheap path is the one these tests take: a tag moves with every change."""
+    assert probes._version is not None
+    d = {"a": 1}
+    before = probes._version(d)
+    d["a"] = 2
+    assert probes._version(d) != before
+
+
+def _patch_everything():
+    torch.matmul = lambda a, b: "patched"
+    torch.Tensor.reshape = lambda self, *shape: "patched"
+    del torch.normal
+    torch.added_by_probe = 1
+
+
+def _restored_after_patch(pristine: bool):
+    if pristine:
+        probes.remember_pristine()
+    original = torch.matmul, torch.Tensor.reshape, torch.normal
+    ns = {"x": 1}
+    state = probes.State(ns)
+    _patch_everything()
+    ns["x"] = 2
+    state.restore()
+    first = ((torch.matmul, torch.Tensor.reshape, torch.normal) == original,
+             hasattr(torch, "added_by_probe"), ns)
+    _patch_everything()             # a second probe patches again: restored again
+    state.restore()
+    second = (torch.matmul, torch.Tensor.reshape, torch.normal) == original
+    return first, second
+
+
+@pytest.mark.parametrize("pristine", [True, False], ids=["warm worker's copy", "own copy"])
+def test_restore_puts_back_patched_deleted_and_added_attributes(pristine):
+    first, second = in_fork(lambda: _restored_after_patch(pristine))
+    assert first == (True, False, {"x": 1})
+    assert second is True
+
+
+def _cells_state_kept():
+    probes.remember_pristine()      # the warm worker saw torch as imported...
+    helper = lambda: "the cells' helper"           # noqa: E731
+    torch.cells_helper = helper                    # ...then the cells added to it
+    torch.matmul_of_cells = torch.matmul
+    state = probes.State({})
+    del torch.cells_helper                         # a probe deletes it
+    state.restore()
+    return getattr(torch, "cells_helper", None) is helper
+
+
+def test_restore_returns_to_what_the_cells_left_not_to_the_import():
+    """An owner that the cells changed is copied as they left it: the warm worker's
+    copy of it would lose the cells' changes."""
+    assert in_fork(_cells_state_kept) is True
