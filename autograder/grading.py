@@ -287,11 +287,13 @@ def grade(worker: Worker, submission: Submission, settings: Settings, secret: by
 
 
 def run_probes(session, plan: _Plan, names: dict, limits, parallel: int = 1) -> dict[tuple, Observation]:
-    """Run the plan in two groups of probes, each in a fork of its own: the five
-    functions' probes in turn, and training; side by side when ``parallel`` > 1.
-    The grouping is the same either way, so the verdicts are too. A function that
-    hangs or exhausts its memory is not probed again, and training, which would call
-    it, is stopped or not run: a hang costs one limit."""
+    """Run the plan's probes in forks of the submission's process: side by side when
+    ``parallel`` > 1, the five functions' probes in one fork and training in another;
+    otherwise all of them in turn in one fork, training last. Before each probe the
+    fork restores the state the cells left (``probes.State``), so a probe starts as if
+    it had a fork of its own and the verdicts do not depend on ``parallel``. A
+    function that hangs or exhausts its memory is not probed again, and training,
+    which would call it, is stopped or not run: a hang costs one limit."""
     observed: dict[tuple, Observation] = {}
     by_function: dict[str, list] = {}
     for key, (probe, seed) in plan.probes.items():
@@ -307,10 +309,13 @@ def run_probes(session, plan: _Plan, names: dict, limits, parallel: int = 1) -> 
         groups["training" if function == "training" else "functions"] += [
             {"id": "/".join(key), "function": function, "needs": list(needed), "kind": probe.kind,
              "inputs": probe.inputs, "seed": seed, "limit": limit} for key, probe, seed in entries]
-    # training takes longest: first, beside the others, when there is room; else last,
-    # so that a function found hanging first keeps it from running at all
-    order = ("training", "functions") if parallel > 1 else ("functions", "training")
-    groups = [{"name": name, "items": groups[name]} for name in order if groups[name]]
+    if parallel > 1:    # training takes longest: first, beside the others
+        groups = [{"name": name, "items": groups[name]} for name in ("training", "functions")
+                  if groups[name]]
+    else:               # one fork and exit fewer; training last, so that a function
+        # found hanging first keeps it from running at all
+        items = groups["functions"] + groups["training"]
+        groups = [{"name": "probes", "items": items}] if items else []
     outcomes = session.probes(groups, parallel) if groups else {}
     for entries in by_function.values():
         for key, probe, seed in entries:
