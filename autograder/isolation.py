@@ -1,20 +1,29 @@
 """Kernel layers around a submission: namespaces, a dropped uid, no capabilities.
 
-The submission's process tree looks like this, every process forked from the
-warm zygote, none of them ever exec'ing:
+The submission's process tree looks like this. As root, where the kernel allows
+it (``spawn_init``):
 
     zygote (root, torch imported)
+      |- init     pid 1 of the submission's new PID namespace: a tiny program
+      |           (``cat``) spawned without a fork, reading a pipe whose other end
+      |           the grader holds. It exits when the grader closes that end or
+      |           dies, and the kernel then kills the whole PID namespace. It ignores
+      |           SIGCHLD, so the kernel reaps the orphans that come to it.
+      `- runner   pid 2 of that namespace, forked from the zygote: unshares the
+                  other namespaces, mounts /proc, the size-capped tmpfs scratch and
+                  the overmounts that hide the course's files, drops to an
+                  unprivileged uid with no capabilities, sets no_new_privs, then runs
+                  the student's cells and probes (see worker/runner.py).
+
+Otherwise (in a user namespace, or where that fails), every process is forked:
+
+    zygote
       `- keeper   trusted; unshares the namespaces, forks the init, waits for it.
                   The grader holds a pidfd of the keeper: killing it kills the init
                   (PR_SET_PDEATHSIG), and the kernel then kills the whole PID namespace.
-                  In root mode there is no keeper: the zygote forks the init straight
-                  into a new PID namespace, and the grader's pidfd is the init's.
-          `- init     pid 1 of the new PID namespace; trusted; mounts /proc, the
-                      size-capped tmpfs scratch and the overmounts that hide the
-                      course's files, then forks the runner and reaps orphans.
-              `- runner   drops to an unprivileged uid (or, in a user namespace,
-                          to no capabilities), sets no_new_privs, then runs the
-                          student's cells and probes (see worker/runner.py).
+          `- init     pid 1 of the new PID namespace; trusted; mounts, then forks
+                      the runner and reaps orphans.
+              `- runner   as above.
 
 Two modes, chosen at start-up by `detect()`:
 
@@ -33,6 +42,7 @@ from __future__ import annotations
 import ctypes
 import errno
 import os
+import shutil
 import signal
 import stat
 import sys
@@ -221,14 +231,25 @@ def _init_loop() -> None:
             continue
 
 
-def isolate(mode: str, scratch_mb: int, hide: list[str], close_fds: tuple[int, ...] = ()) -> str:
+def isolate(mode: str, scratch_mb: int, hide: list[str], close_fds: tuple[int, ...] = (),
+            in_namespace: bool = False) -> str:
     """Called in the submission's first process, before any student code.
 
+    ``in_namespace``: the zygote forked this process into a PID namespace that has
+    its init already (``spawn_init``), so it is the runner from the start.
     Returns only in the runner (with the path of its home in the scratch tmpfs);
     the keeper and the init never return.
     """
     outer_uid, outer_gid = os.getuid(), os.getgid()
-    keeper = True
+    if in_namespace:
+        # /proc is still the grader's, so /proc/self names this process's pid outside,
+        # unique per submission
+        uid = SANDBOX_UID_BASE + int(os.readlink("/proc/self"))
+        _unshare(NAMESPACES & ~CLONE_NEWPID)
+        _die_with_parent()
+        _mounts(scratch_mb, hide, uid)
+        name_process("ag-runner")
+        return _drop_privileges(mode, uid)
     if mode == "userns":
         _unshare(CLONE_NEWUSER | NAMESPACES)
         _write("/proc/self/setgroups", "deny")
@@ -236,27 +257,19 @@ def isolate(mode: str, scratch_mb: int, hide: list[str], close_fds: tuple[int, .
         _write("/proc/self/uid_map", f"{USERNS_UID} {outer_uid} 1")
         _write("/proc/self/gid_map", f"{USERNS_UID} {outer_gid} 1")
         uid = USERNS_UID
-    elif os.getpid() == 1:
-        # the zygote forked this process into a fresh PID namespace (fresh_pid_namespace):
-        # it is the init already, and no keeper is needed. /proc is still the grader's,
-        # so /proc/self names this process's pid outside, unique per submission.
-        uid = SANDBOX_UID_BASE + int(os.readlink("/proc/self"))
-        _unshare(NAMESPACES & ~CLONE_NEWPID)
-        keeper = False
     else:
         _unshare(NAMESPACES)
         uid = SANDBOX_UID_BASE + os.getpid()
-    if keeper:
-        name_process("ag-keeper")
-        init = os.fork()
-        if init:                        # the keeper
-            for fd in close_fds:
-                os.close(fd)
-            signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-            try:
-                os.waitpid(init, 0)
-            finally:
-                os._exit(0)
+    name_process("ag-keeper")
+    init = os.fork()
+    if init:                        # the keeper
+        for fd in close_fds:
+            os.close(fd)
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        try:
+            os.waitpid(init, 0)
+        finally:
+            os._exit(0)
     _die_with_parent()
     _mounts(scratch_mb, hide, uid)
     name_process("ag-init")
@@ -267,6 +280,11 @@ def isolate(mode: str, scratch_mb: int, hide: list[str], close_fds: tuple[int, .
         _init_loop()
     name_process("ag-runner")
     _die_with_parent()
+    return _drop_privileges(mode, uid)
+
+
+def _drop_privileges(mode: str, uid: int) -> str:
+    """The runner's last step as root: an ordinary uid, or no capabilities; no_new_privs."""
     if mode == "root":
         os.setgroups([])
         _drop_bounding_set()
@@ -291,16 +309,47 @@ LAYERS = {
 
 
 def fresh_pid_namespace(own: int) -> bool:
-    """In the zygote, as root, just before it forks a submission's first process:
-    that child becomes pid 1, the init, of a new PID namespace, so no keeper process
-    is needed between them (one fork and one exit less per submission).
+    """In the zygote, as root: make its next child the first process of a new PID namespace.
 
     ``own`` is a descriptor of the zygote's own PID namespace. Joining it again
     first resets the namespace of the zygote's next children, which a second
     unshare would refuse while the previous submission's namespace is still set.
-    False when the kernel refuses: the child then makes a keeper as before.
+    False when the kernel refuses.
     """
     return _libc.setns(own, CLONE_NEWPID) == 0 and _libc.unshare(CLONE_NEWPID) == 0
+
+
+def rejoin_pid_namespace(own: int) -> None:
+    """The zygote's next children are born in its own PID namespace again."""
+    _libc.setns(own, CLONE_NEWPID)
+
+
+INIT_PROGRAM = "cat"    # reads its standard input until end of file, and does nothing else
+
+
+def spawn_init(program: str) -> tuple[int, int]:
+    """In the zygote, right after ``fresh_pid_namespace``: start the namespace's pid 1.
+
+    The init is ``program`` (an absolute path to ``cat``), spawned without a fork
+    (``posix_spawn`` shares the zygote's memory until the exec), so it costs neither
+    a copy of the zygote's page tables nor a Python process's exit. Its standard
+    input is a pipe; the write end is returned, for the grader to hold: the init
+    exits, and its namespace dies, when that end is closed. It inherits the
+    zygote's ignored SIGCHLD, so the kernel reaps the orphans that it adopts.
+    Returns (its pid, the write end).
+    """
+    r, w = os.pipe()                # both close on exec
+    try:
+        pid = os.posix_spawn(program, [program], {}, file_actions=[
+            (os.POSIX_SPAWN_DUP2, r, 0),
+            (os.POSIX_SPAWN_OPEN, 1, os.devnull, os.O_WRONLY, 0),
+            (os.POSIX_SPAWN_DUP2, 1, 2)])
+    except OSError:
+        os.close(w)
+        raise
+    finally:
+        os.close(r)
+    return pid, w
 
 
 def probe_mode(mode: str) -> str | None:
@@ -333,13 +382,70 @@ def probe_mode(mode: str) -> str | None:
     return None if answer == "ok" else (answer or "the test process died")
 
 
+def probe_spawned_init(own: int, program: str) -> str | None:
+    """Try ``spawn_init`` and a runner beside it, once, in the zygote (as root);
+    None when it works, else why not. Either way the zygote's next children are
+    born in its own PID namespace again."""
+    life = None
+    try:
+        if not fresh_pid_namespace(own):
+            return f"a new PID namespace: {os.strerror(ctypes.get_errno())}"
+        init, life = spawn_init(program)
+        r, w = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            os.close(r)
+            try:
+                isolate("root", 1, [], in_namespace=True)
+                with open("/proc/self/status") as f:
+                    nspid = next(line.split()[-1] for line in f if line.startswith("NSpid:"))
+                if os.getuid() == 0 or nspid != "2":
+                    raise IsolationError(errno.EPERM, f"still root, or pid {nspid} in the namespace")
+                os.write(w, b"ok")
+            except BaseException as exc:  # noqa: BLE001
+                os.write(w, str(exc).encode()[:500])
+            os._exit(0)
+        os.close(w)
+        with os.fdopen(r, "rb") as f:
+            answer = f.read().decode(errors="replace")
+        os.close(life)              # the init exits, and the test namespace with it
+        life = None
+        for child in (pid, init):
+            try:
+                os.waitpid(child, 0)
+            except ChildProcessError:
+                pass
+        return None if answer == "ok" else (answer or "the test process died")
+    except OSError as exc:
+        return str(exc)
+    finally:
+        if life is not None:
+            os.close(life)
+        rejoin_pid_namespace(own)
+
+
 def detect(forced: str | None = None) -> dict:
-    """Which mode this machine allows, tried for real. Runs once in the zygote."""
+    """Which mode this machine allows, tried for real. Runs once in the zygote.
+
+    In root mode, ``init`` is the program that ``spawn_init`` starts as each
+    submission's pid 1, or None when that does not work here (a keeper then)."""
     modes = [forced] if forced else (["root", "userns"] if os.getuid() == 0 else ["userns"])
     problems = {}
     for mode in modes:
         why = probe_mode(mode)
         if why is None:
-            return {"mode": mode, "layers": LAYERS[mode], "problems": problems}
+            found = {"mode": mode, "layers": LAYERS[mode], "problems": problems, "init": None}
+            program = shutil.which(INIT_PROGRAM)
+            if mode == "root" and program:
+                own = os.open("/proc/self/ns/pid", os.O_RDONLY)
+                try:
+                    why_not = probe_spawned_init(own, program)
+                finally:
+                    os.close(own)
+                if why_not is None:
+                    found["init"] = program
+                else:
+                    problems["spawned init"] = why_not
+            return found
         problems[mode] = why
     return {"mode": None, "layers": [], "problems": problems}

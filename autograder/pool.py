@@ -65,12 +65,15 @@ class Worker:
     def _fork(self) -> "Session":
         try:
             self._control.send(b'{"op": "spawn"}')
-            msg, fds, _, _ = socket.recv_fds(self._control, 4096, 2)
+            msg, fds, _, _ = socket.recv_fds(self._control, 4096, 3)
         except OSError as exc:
             raise WorkerError(f"the warm worker stopped answering: {exc}") from None
-        if len(fds) != 2:
+        if len(fds) not in (2, 3):
+            for fd in fds:
+                os.close(fd)
             raise WorkerError("the warm worker stopped answering")
-        session = Session(socket.socket(fileno=fds[0]), fds[1], self.sandbox, self._live.discard)
+        session = Session(socket.socket(fileno=fds[0]), fds[1], self.sandbox, self._live.discard,
+                          life=fds[2] if len(fds) == 3 else None)
         self._live.add(session)
         return session
 
@@ -112,8 +115,10 @@ class Worker:
 class Session:
     """The conversation with one submission's process."""
 
-    def __init__(self, sock: socket.socket, pidfd: int, sandbox: dict, on_close=lambda s: None):
+    def __init__(self, sock: socket.socket, pidfd: int, sandbox: dict, on_close=lambda s: None,
+                 life: int | None = None):
         self.sock, self.pidfd, self.sandbox = sock, pidfd, sandbox
+        self.life = life    # root mode: the init lives while this pipe end is open
         self.dead: str | None = None     # why the process can no longer answer
         self.prepared: dict | None = None  # the limits its sandbox was built with, ahead of time
         self._on_close = on_close
@@ -201,7 +206,7 @@ class Session:
 
     def kill(self, reason: str | None = None) -> None:
         """Kill the submission's whole tree: the death of its first process (the init, or
-        in userns mode the keeper above it) takes its PID namespace."""
+        the keeper above it) takes its PID namespace."""
         if reason and not self.dead:
             self.dead = reason
         if self.pidfd is not None:
@@ -211,6 +216,9 @@ class Session:
                 pass                # already gone
             os.close(self.pidfd)
             self.pidfd = None
+        if self.life is not None:
+            os.close(self.life)
+            self.life = None
         try:
             self.sock.close()
         except OSError:

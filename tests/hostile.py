@@ -48,7 +48,10 @@ ROOT_POWER = {
                          "assert int(caps.split()[1], 16) != 0"),
     "may gain privileges": ("flag = [l for l in open('/proc/self/status') if l.startswith('NoNewPrivs')][0]\n"
                             "assert flag.split()[1] == '0'"),
-    "sees processes outside": "assert b'autograder.worker' not in open('/proc/1/cmdline', 'rb').read()",
+    # pid 1 is the sandbox's own init (a forked worker, or the spawned `cat`) only
+    # inside its PID namespace
+    "sees processes outside": ("cmd = open('/proc/1/cmdline', 'rb').read()\n"
+                               "assert b'autograder.worker' not in cmd and not cmd.endswith(b'/cat\\0')"),
     "network": ("import socket\ns = socket.create_connection(('127.0.0.1', PORT), timeout=1)\n"
                 "s.close()"),
     "mount": "import ctypes\nassert ctypes.CDLL(None).mount(b'none', b'/mnt', b'tmpfs', 0, None) == 0",

@@ -80,28 +80,44 @@ def test_user_namespace_mode_also_holds(tmp_path, course):
         worker.close()
 
 
-def _zygote_children(worker) -> list[str]:
-    """The names of the warm worker's children."""
-    found = []
+def _zygote_children(worker) -> dict[int, str]:
+    """The warm worker's children: pid -> name."""
+    found = {}
     for pid in children(worker.pid):
         try:
-            found.append(Path(f"/proc/{pid}/comm").read_text().strip())
+            found[pid] = Path(f"/proc/{pid}/comm").read_text().strip()
         except OSError:
             pass
     return found
 
 
+def _namespace_pid(pid: int) -> str:
+    """A process's pid inside its own PID namespace."""
+    status = Path(f"/proc/{pid}/status").read_text()
+    return next(line.split()[-1] for line in status.splitlines() if line.startswith("NSpid:"))
+
+
+def _gone(pids, within: float = 3.0) -> bool:
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        if not any(Path(f"/proc/{pid}").exists() for pid in pids):
+            return True
+        time.sleep(0.05)
+    return False
+
+
 @pytest.mark.parametrize("mode", ["root", "userns"])
 def test_the_submissions_first_process_is_its_namespaces_init_in_root_mode(tmp_path, course, mode):
-    """As root the zygote forks the init straight into a new PID namespace; in a user
-    namespace a keeper still sits between them. Either way the sandbox holds."""
+    """As root the init of each submission's PID namespace is a spawned `cat`, not a
+    fork of the warm worker, and the runner is forked straight beside it; in a user
+    namespace a keeper still sits above the init. Either way the sandbox holds."""
     if mode == "root" and os.getuid() != 0:
         mode = "userns"           # an ordinary user has only the user-namespace mode
     mode_worker = worker_started_with("AUTOGRADER_SANDBOX", mode)
     try:
         path = tmp_path / "slow.ipynb"
         path.write_text(notebook([REFERENCE, "import time\ntime.sleep(1.5)"]))
-        seen = []
+        seen, inside, init_fds = {}, {}, []
         session = mode_worker.spawn()
         try:
             loading = threading.Thread(target=session.load, args=(load(path).to_dict(),
@@ -109,14 +125,37 @@ def test_the_submissions_first_process_is_its_namespaces_init_in_root_mode(tmp_p
             loading.start()
             time.sleep(0.7)
             seen = _zygote_children(mode_worker)
+            inside = {name: _namespace_pid(pid) for pid, name in seen.items()}
+            init_fds = [os.listdir(f"/proc/{pid}/fd") for pid, name in seen.items() if name == "cat"]
             loading.join()
         finally:
             session.close()
-        assert seen == (["ag-init"] if mode == "root" else ["ag-keeper"])
+        if mode == "root":
+            assert inside == {"cat": "1", "ag-runner": "2"}
+            assert [sorted(fds) for fds in init_fds] == [["0", "1", "2"]]   # nothing of the zygote's
+        else:
+            assert list(seen.values()) == ["ag-keeper"]
+        assert _gone(seen)
         report = grading.grade(mode_worker, load(path), course, b"s")
         assert report.score == report.max_score
     finally:
         mode_worker.close()
+
+
+@pytest.mark.skipif(os.getuid() != 0, reason="the spawned init exists in root mode only")
+def test_the_namespace_dies_when_the_grader_lets_go_of_its_init(worker):
+    """If the grader dies without killing anything, its end of the init's pipe closes:
+    the init exits and the kernel kills the rest of the namespace."""
+    before = _zygote_children(worker)
+    session = worker.spawn()
+    try:
+        tree = {pid: name for pid, name in _zygote_children(worker).items() if pid not in before}
+        assert sorted(tree.values()) == ["ag-zygote", "cat"]     # the runner, before its submission
+        os.close(session.life)
+        session.life = None
+        assert _gone(tree)
+    finally:
+        session.close()
 
 
 # ---- exits, interrupts and time ----------------------------------------------
@@ -296,7 +335,8 @@ def test_a_sandbox_built_ahead_that_died_is_replaced_not_charged(tmp_path, cours
     try:
         limits = course.limits.model_dump()
         first = worker.spawn(limits)
-        assert len(_zygote_children(worker)) == 2                     # this one and the next
+        runners = [name for name in _zygote_children(worker).values() if name != "cat"]
+        assert len(runners) == 2                     # this one and the next (beside their inits)
         first.close()
         spare = worker._spare
         signal.pidfd_send_signal(spare.pidfd, signal.SIGKILL)

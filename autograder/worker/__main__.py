@@ -60,8 +60,26 @@ def _huge_pages(step: int = 8 << 20):
             yield True
 
 
+def _new_namespace(own_pidns: int | None, program: str | None) -> tuple[int | None, int | None]:
+    """Root mode: a new PID namespace for the next child, with a spawned init
+    (isolation.spawn_init). Returns the init's pid and the pipe end that keeps it
+    alive, or (None, None): the child then builds its namespaces under a keeper."""
+    from autograder import isolation
+
+    if own_pidns is None or program is None:
+        return None, None
+    if isolation.fresh_pid_namespace(own_pidns):
+        try:
+            return isolation.spawn_init(program)
+        except OSError:
+            pass
+    isolation.rejoin_pid_namespace(own_pidns)    # a namespace whose init failed takes no children
+    return None, None
+
+
 def main() -> None:
     control = socket.socket(fileno=int(sys.argv[1]))
+    control.set_inheritable(False)    # a spawned init must not hold it
     import gc
 
     gc.disable()                      # no collections while torch makes its objects (see cli.main)
@@ -89,8 +107,9 @@ def main() -> None:
     except OSError:
         os._exit(0)                 # the grader is gone already
     collapsing = _huge_pages()      # cheaper forks, done while no request waits
-    own_pidns = None                # root mode: fork each submission's init into a new PID namespace
-    if sandbox.get("mode") == "root":
+    own_pidns = None                # root mode: each submission's PID namespace gets a spawned init
+    init_program = sandbox.pop("init", None)
+    if init_program:
         try:
             own_pidns = os.open("/proc/self/ns/pid", os.O_RDONLY)
         except OSError:
@@ -112,24 +131,26 @@ def main() -> None:
         if request.get("op") != "spawn":
             continue
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
-        if own_pidns is not None:
-            isolation.fresh_pid_namespace(own_pidns)
+        init, life = _new_namespace(own_pidns, init_program)
         pid = os.fork()
         if pid == 0:
             control.close()
-            if own_pidns is not None:
-                os.close(own_pidns)
+            for fd in (own_pidns, life):
+                if fd is not None:
+                    os.close(fd)
             ours.close()
             try:
-                runner.serve(theirs)
+                runner.serve(theirs, in_namespace=life is not None)
             finally:
                 os._exit(0)
         theirs.close()
-        first = os.pidfd_open(pid)      # race-free: the grader kills the tree through it
-        socket.send_fds(control, [json.dumps({"op": "spawned", "pid": pid}).encode()],
-                        [ours.fileno(), first])
+        first = os.pidfd_open(init or pid)  # race-free: the grader kills the tree through it
+        fds = [ours.fileno(), first] + ([life] if life is not None else [])
+        socket.send_fds(control, [json.dumps({"op": "spawned", "pid": pid}).encode()], fds)
         ours.close()
         os.close(first)
+        if life is not None:
+            os.close(life)
 
 
 if __name__ == "__main__":

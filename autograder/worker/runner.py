@@ -145,15 +145,16 @@ def inventory(ns: dict) -> dict:
     return found
 
 
-def serve(sock: socket.socket) -> None:
-    """Main loop of the submission's process (never returns)."""
+def serve(sock: socket.socket, in_namespace: bool = False) -> None:
+    """Main loop of the submission's process (never returns). ``in_namespace``: it was
+    forked into a PID namespace that has its init already (isolation.spawn_init)."""
     msg = wire.recv(sock)
     if not msg or msg.get("op") not in ("prepare", "load"):
         os._exit(2)
     limits = msg["limits"]
     box = msg["sandbox"]
     home = isolation.isolate(box["mode"], int(limits["scratch_mb"]), box["hide"],
-                             close_fds=(sock.fileno(),))
+                             close_fds=(sock.fileno(),), in_namespace=in_namespace)
     sandbox.enter(limits, home, own_uid=box["mode"] == "root")
     if msg["op"] == "prepare":      # a sandbox made ahead of time: now the submission
         msg = wire.recv(sock)
