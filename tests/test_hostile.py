@@ -335,10 +335,10 @@ def test_a_sandbox_built_ahead_that_died_is_replaced_not_charged(tmp_path, cours
     try:
         limits = course.limits.model_dump()
         first = worker.spawn(limits)
+        spare = worker._spare.result()              # built in the background
         runners = [name for name in _zygote_children(worker).values() if name != "cat"]
         assert len(runners) == 2                     # this one and the next (beside their inits)
         first.close()
-        spare = worker._spare
         signal.pidfd_send_signal(spare.pidfd, signal.SIGKILL)
         time.sleep(0.2)
         path = tmp_path / "ok.py"
