@@ -352,34 +352,41 @@ def spawn_init(program: str) -> tuple[int, int]:
     return pid, w
 
 
-def probe_mode(mode: str) -> str | None:
-    """Try a mode in a throw-away child; None when it works, else why not."""
+def _works_in_child(attempt) -> str | None:
+    """Run ``attempt()`` in a throw-away child; None when it returns, else why not."""
     r, w = os.pipe()
     pid = os.fork()
     if pid == 0:
         os.close(r)
         try:
-            isolate(mode, 1, [])
-            if os.getuid() == 0 and mode == "root":
-                raise IsolationError(errno.EPERM, "still root")
+            attempt()
             os.write(w, b"ok")
         except BaseException as exc:  # noqa: BLE001
             os.write(w, str(exc).encode()[:500])
         os._exit(0)
     os.close(w)
-    chunks = []
-    while True:
-        chunk = os.read(r, 4096)
-        if not chunk:
-            break
-        chunks.append(chunk)
-    os.close(r)
+    with os.fdopen(r, "rb") as f:
+        answer = f.read().decode(errors="replace")
     try:
         os.waitpid(pid, 0)
     except ChildProcessError:
         pass
-    answer = b"".join(chunks).decode(errors="replace")
     return None if answer == "ok" else (answer or "the test process died")
+
+
+def _runner_is_unprivileged(mode: str, nspid: str | None = None) -> None:
+    if os.getuid() == 0 and mode == "root":
+        raise IsolationError(errno.EPERM, "still root")
+    if nspid is not None:
+        with open("/proc/self/status") as f:
+            seen = next(line.split()[-1] for line in f if line.startswith("NSpid:"))
+        if seen != nspid:
+            raise IsolationError(errno.EPERM, f"pid {seen} in its namespace, not {nspid}")
+
+
+def probe_mode(mode: str) -> str | None:
+    """Try a mode in a throw-away child; None when it works, else why not."""
+    return _works_in_child(lambda: (isolate(mode, 1, []), _runner_is_unprivileged(mode)))
 
 
 def probe_spawned_init(own: int, program: str) -> str | None:
@@ -391,31 +398,15 @@ def probe_spawned_init(own: int, program: str) -> str | None:
         if not fresh_pid_namespace(own):
             return f"a new PID namespace: {os.strerror(ctypes.get_errno())}"
         init, life = spawn_init(program)
-        r, w = os.pipe()
-        pid = os.fork()
-        if pid == 0:
-            os.close(r)
-            try:
-                isolate("root", 1, [], in_namespace=True)
-                with open("/proc/self/status") as f:
-                    nspid = next(line.split()[-1] for line in f if line.startswith("NSpid:"))
-                if os.getuid() == 0 or nspid != "2":
-                    raise IsolationError(errno.EPERM, f"still root, or pid {nspid} in the namespace")
-                os.write(w, b"ok")
-            except BaseException as exc:  # noqa: BLE001
-                os.write(w, str(exc).encode()[:500])
-            os._exit(0)
-        os.close(w)
-        with os.fdopen(r, "rb") as f:
-            answer = f.read().decode(errors="replace")
+        why = _works_in_child(lambda: (isolate("root", 1, [], in_namespace=True),
+                                       _runner_is_unprivileged("root", nspid="2")))
         os.close(life)              # the init exits, and the test namespace with it
         life = None
-        for child in (pid, init):
-            try:
-                os.waitpid(child, 0)
-            except ChildProcessError:
-                pass
-        return None if answer == "ok" else (answer or "the test process died")
+        try:
+            os.waitpid(init, 0)
+        except ChildProcessError:
+            pass
+        return why
     except OSError as exc:
         return str(exc)
     finally:

@@ -2,6 +2,7 @@
 import json
 import os
 import resource
+import shutil
 import signal
 import socket
 import tempfile
@@ -351,3 +352,28 @@ def test_a_sandbox_built_ahead_that_died_is_replaced_not_charged(tmp_path, cours
         assert report.score == report.max_score
     finally:
         worker.close()
+
+
+@pytest.mark.skipif(os.getuid() != 0, reason="the spawned init exists in root mode only")
+def test_a_spawned_init_that_does_not_stay_is_found_out_at_start(tmp_path):
+    """An init program that exits at once (here `false`) leaves a namespace that takes no
+    runner: the start-up test says so, and the process's next children are born normally."""
+    from autograder import isolation
+
+    def attempt(program: str) -> str | None:
+        own = os.open("/proc/self/ns/pid", os.O_RDONLY)
+        try:
+            return isolation.probe_spawned_init(own, program)
+        finally:
+            os.close(own)
+
+    def child_is_born() -> bool:
+        pid = os.fork()
+        if pid == 0:
+            os._exit(7)
+        return os.WEXITSTATUS(os.waitpid(pid, 0)[1]) == 7
+
+    assert attempt(shutil.which("false")) is not None
+    assert child_is_born()
+    assert attempt(shutil.which("cat")) is None
+    assert child_is_born()

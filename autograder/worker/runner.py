@@ -4,7 +4,8 @@ Every unit of work (a cell or a group of probes) runs in a fork of this process,
 which keeps the state from before the unit as a checkpoint:
 
 * a group's fork (every probe in turn; or, side by side, the five functions'
-  probes in one and training in another) reports what each probe observed and exits. Before each probe it restores the namespace and
+  probes in one and training in another) reports what each probe observed and
+  exits. Before each probe it restores the namespace and
   torch's settings (``probes.State``), so probes never see each other's side
   effects; a crash or hang costs only that probe, and a new fork takes the rest.
   One fork for all the probes, not one each, saves forks and exits of a
