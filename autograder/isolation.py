@@ -374,12 +374,17 @@ def _works_in_child(attempt) -> str | None:
     return None if answer == "ok" else (answer or "the test process died")
 
 
+def namespace_pid(pid: int | str = "self") -> str:
+    """A process's pid inside its own PID namespace (the last NSpid field)."""
+    with open(f"/proc/{pid}/status") as f:
+        return next(line.split()[-1] for line in f if line.startswith("NSpid:"))
+
+
 def _runner_is_unprivileged(mode: str, nspid: str | None = None) -> None:
     if os.getuid() == 0 and mode == "root":
         raise IsolationError(errno.EPERM, "still root")
     if nspid is not None:
-        with open("/proc/self/status") as f:
-            seen = next(line.split()[-1] for line in f if line.startswith("NSpid:"))
+        seen = namespace_pid()
         if seen != nspid:
             raise IsolationError(errno.EPERM, f"pid {seen} in its namespace, not {nspid}")
 

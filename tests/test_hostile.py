@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder import grading
+from autograder import grading, isolation
 from autograder.pool import Worker
 from autograder.reports import results_json
 from autograder.sandbox import hidden_paths
@@ -92,12 +92,6 @@ def _zygote_children(worker) -> dict[int, str]:
     return found
 
 
-def _namespace_pid(pid: int) -> str:
-    """A process's pid inside its own PID namespace."""
-    status = Path(f"/proc/{pid}/status").read_text()
-    return next(line.split()[-1] for line in status.splitlines() if line.startswith("NSpid:"))
-
-
 def _gone(pids, within: float = 3.0) -> bool:
     deadline = time.monotonic() + within
     while time.monotonic() < deadline:
@@ -126,7 +120,7 @@ def test_the_submissions_first_process_is_its_namespaces_init_in_root_mode(tmp_p
             loading.start()
             time.sleep(0.7)
             seen = _zygote_children(mode_worker)
-            inside = {name: _namespace_pid(pid) for pid, name in seen.items()}
+            inside = {name: isolation.namespace_pid(pid) for pid, name in seen.items()}
             init_fds = [os.listdir(f"/proc/{pid}/fd") for pid, name in seen.items() if name == "cat"]
             loading.join()
         finally:
@@ -358,7 +352,6 @@ def test_a_sandbox_built_ahead_that_died_is_replaced_not_charged(tmp_path, cours
 def test_a_spawned_init_that_does_not_stay_is_found_out_at_start(tmp_path):
     """An init program that exits at once (here `false`) leaves a namespace that takes no
     runner: the start-up test says so, and the process's next children are born normally."""
-    from autograder import isolation
 
     def attempt(program: str) -> str | None:
         own = os.open("/proc/self/ns/pid", os.O_RDONLY)
