@@ -27,6 +27,7 @@ test: venv system-packages
 
 bench: venv
 	$(BIN)/python bench/grade_speed.py
+	$(BIN)/python bench/startup.py
 
 clean:
 	rm -rf $(VENV) build

@@ -2,19 +2,7 @@
 
 __version__ = "0.1.0"
 
-FUNCTIONS = ("synthetic_data", "data_iter", "linreg", "squared_loss", "sgd")
+from autograder.spec import FUNCTIONS  # noqa: E402  (the five functions a student writes)
+from autograder.check import check  # noqa: E402  (check("sgd") in a notebook; torch only when it runs)
 
-
-def check(name, namespace=None, config=None):
-    """Run the public checks of one function (or "training") from a notebook.
-
-    While the autograder itself runs the notebook this does nothing, so a graded
-    notebook never grades itself.
-    """
-    import os
-
-    if os.environ.get("AUTOGRADER_GRADING"):
-        return None
-    from autograder.notebook import check as _check
-
-    return _check(name, namespace, config)
+__all__ = ["FUNCTIONS", "check", "__version__"]

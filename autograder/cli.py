@@ -6,7 +6,6 @@ import gc
 import os
 import signal
 import sys
-import time
 import traceback
 from pathlib import Path
 
@@ -88,13 +87,6 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-def _config_path(arg: str | None) -> Path | None:
-    if arg:
-        return Path(arg)
-    default = Path("course.yaml")
-    return default if default.exists() else None
-
-
 def run() -> None:
     """The command's entry point: main(), then leave without tearing down torch's
     modules one by one (about half a second); everything is written and closed by then."""
@@ -108,26 +100,18 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     args.launched = None
     if args.command in ("grade", "replay"):
-        from autograder.worker.launch import Launch
-        args.launched = Launch()    # the zygote imports torch while this process imports its own
-    # torch's import makes 180,000 objects that live as long as the process; with the
-    # collector on, it walks them again and again while they are made (about 0.2 s)
-    collecting = gc.isenabled()
-    gc.disable()
-    from autograder import settings as settings_mod
-    from autograder.errors import GradebookError, WorkerError
-    from autograder.submission import UsageError
-    gc.freeze()
-    if collecting:
-        gc.enable()
+        from autograder.grader import start_zygote
+        args.launched = start_zygote()  # it imports torch while this process imports its own
+    from autograder import course
+    from autograder.errors import ConfigError, GradebookError, UsageError, WorkerError
 
     try:
-        config = _config_path(getattr(args, "config", None))
-        settings = settings_mod.load(config) if args.command != "merge" else None
+        config = Path(args.config) if getattr(args, "config", None) else course.default_config()
+        settings = course.load(config) if args.command != "merge" else None
         handler = {"grade": _grade, "replay": _replay, "export": _export, "report": _report,
                    "merge": _merge}[args.command]
         return handler(args, settings, config)
-    except (settings_mod.ConfigError, UsageError, GradebookError, WorkerError) as exc:
+    except (ConfigError, UsageError, GradebookError, WorkerError) as exc:
         print(f"autograder: {exc}", file=sys.stderr)
         return EXIT_USAGE
     finally:
@@ -135,18 +119,42 @@ def main(argv: list[str] | None = None) -> int:
             args.launched.close()
 
 
+def _import_core(name: str):
+    """Import the grading core (and torch, through it) with the garbage collector off.
+
+    torch's import makes 180,000 objects that live as long as the process; with the
+    collector on, it walks them again and again while they are made (about 0.2 s).
+    Called only after everything that can fail fast has been checked."""
+    import importlib
+
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return importlib.import_module(name)
+    finally:
+        gc.freeze()
+        if collecting:
+            gc.enable()
+
+
+def _secret(settings, config) -> bytes:
+    from autograder import course
+
+    return course.read_secret(settings, config.parent if config else Path("."), os.environ)
+
+
 # ---- grade ------------------------------------------------------------------------
 
 def _grade(args, settings, config) -> int:
-    from autograder import settings as settings_mod
-    from autograder.reports import roster as roster_mod
-    from autograder.submission import UsageError, discover, in_shard
+    from autograder.errors import UsageError
+    from autograder.inputs import roster as roster_mod
+    from autograder.inputs.discover import discover, in_shard
 
     if args.lang:
         settings = settings.model_copy(update={"language": args.lang})
     if args.jobs < 1:
         raise UsageError(f"--jobs: expected a whole number of at least 1, got {args.jobs}")
-    secret = settings_mod.read_secret(settings, config.parent if config else Path("."), os.environ)
+    secret = _secret(settings, config)
     submissions = discover(args.submissions, args.id_pattern, args.several)
     submissions = [s for s in submissions if in_shard(s.id, args.shard)]
     if args.roster:
@@ -158,45 +166,37 @@ def _grade(args, settings, config) -> int:
     if not secret and any(c.visibility == "hidden" for c in settings.checks.values()):
         print("autograder: warning: no course secret ($AUTOGRADER_SECRET or the secret_file "
               "of course.yaml), so the seeds of the hidden checks are predictable", file=sys.stderr)
-    from autograder.batch import Grader       # torch: after what can fail fast
-    from autograder.gradebook import Gradebook
-    from autograder.reports import progress, table
-    from autograder.sandbox import hidden_paths
+    many = _import_core("autograder.grader.many")     # torch: after what can fail fast
+    from autograder.sandbox.environment import hidden_paths
+    from autograder.sinks import feedback, progress, results_json, table
+    from autograder.store.gradebook import Gradebook
 
     out = Path(args.out)
-    gradebook = Gradebook(args.gradebook)
     hide = hidden_paths(config, settings, out) + [str(Path(args.gradebook).resolve())]
-    grader = Grader(settings, secret, hide, gradebook, args.launched)
-    if not args.quiet:
-        print(f"autograder: sandbox ({grader.worker.sandbox['mode']} mode): "
-              + "; ".join(grader.worker.layers), file=sys.stderr)
-    done = progress.Tally(keep_reports=len(submissions) <= 60, fail_under=args.fail_under)
-    bar = progress.Bar(len(submissions), enabled=not args.quiet and sys.stderr.isatty())
-    start = time.monotonic()
-
-    def on_done(report, skipped):
-        done.add(report, skipped)
-        bar.advance(report, skipped)
-
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-    try:
-        with grader, bar:
-            grader.grade_all(submissions, out, args.jobs, on_done, regrade=args.regrade)
-    except KeyboardInterrupt:
-        print(f"autograder: interrupted; {done.count} of {len(submissions)} submissions were "
-              f"graded and written to {out} and {args.gradebook}", file=sys.stderr)
-        return EXIT_INTERRUPTED
-    except Exception:  # noqa: BLE001 - the grader's own fault: say so, keep what is written
-        traceback.print_exc()
-        print(f"autograder: internal error; {done.count} graded submissions are in {out} "
-              f"and {args.gradebook}", file=sys.stderr)
-        return EXIT_INTERNAL
-    finally:
-        gradebook.close()
-    if not args.quiet and done.reports:
-        print(table.render(done.reports))
-    print(done.summary(time.monotonic() - start), file=sys.stderr)
-    if done.below is not None and done.below:
+    with Gradebook(args.gradebook) as gradebook:
+        grader = many.Grader(settings, secret, hide, gradebook, args.launched)
+        if not args.quiet:
+            print(f"autograder: sandbox ({grader.zygote.sandbox['mode']} mode): "
+                  + "; ".join(grader.zygote.layers), file=sys.stderr)
+        below = progress.FailUnder(args.fail_under) if args.fail_under is not None else None
+        sinks = [results_json.ResultsJson(out), feedback.Feedback(out),
+                 progress.Bar(len(submissions), enabled=not args.quiet and sys.stderr.isatty()),
+                 *([] if args.quiet else [table.Table(limit=60)]), *([below] if below else [])]
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        try:
+            with grader:
+                summary = grader.grade_all(submissions, sinks, args.jobs, regrade=args.regrade)
+        except KeyboardInterrupt:
+            print(f"autograder: interrupted; {grader.summary.count} of {len(submissions)} submissions "
+                  f"were graded and written to {out} and {args.gradebook}", file=sys.stderr)
+            return EXIT_INTERRUPTED
+        except Exception:  # noqa: BLE001 - the grader's own fault: say so, keep what is written
+            traceback.print_exc()
+            print(f"autograder: internal error; {grader.summary.count} graded submissions are in "
+                  f"{out} and {args.gradebook}", file=sys.stderr)
+            return EXIT_INTERNAL
+    print(summary.line(), file=sys.stderr)
+    if below is not None and below.below:
         return EXIT_FAIL_UNDER
     return EXIT_OK
 
@@ -204,91 +204,62 @@ def _grade(args, settings, config) -> int:
 # ---- replay -------------------------------------------------------------------------
 
 def _replay(args, settings, config) -> int:
-    from autograder import grading, settings as settings_mod
-    from autograder.batch import spare_cores
-    from autograder.gradebook import Gradebook
-    from autograder.pool import Worker
-    from autograder.sandbox import hidden_paths
-    from autograder.submission import UsageError, load
+    replay = _import_core("autograder.grader.replay")
+    from autograder.sandbox.environment import hidden_paths
 
-    gradebook = Gradebook(args.gradebook)
-    try:
-        row = gradebook.counted(settings.assignment, "latest").get(args.id)
-        if row is None:
-            raise UsageError(f"{args.gradebook}: no graded submission with id {args.id!r} "
-                             f"for assignment {settings.assignment!r}")
-        recorded = gradebook.report(row)
-    finally:
-        gradebook.close()
-    submission = load(row["path"], args.id)
-    if submission.sha256 != row["sha256"]:
-        print(f"autograder: warning: {row['path']} changed since it was graded "
-              f"(sha256 {row['sha256'][:12]} then, {submission.sha256[:12]} now)", file=sys.stderr)
-    secret = settings_mod.read_secret(settings, config.parent if config else Path("."), os.environ)
-    with Worker(hidden_paths(config, settings, None), args.launched) as worker:
-        report = grading.grade(worker, submission, settings, secret,
-                               seeds={"public": row["public_seed"], "hidden": row["hidden_seed"]},
-                               parallel=spare_cores())
-    before = {r.id: r for r in recorded.results}
-    same = True
-    print(f"replay of {args.id} ({row['path']}), seeds public {row['public_seed']} "
-          f"hidden {row['hidden_seed']}:")
+    done = replay.replay(args.gradebook, args.id, settings, _secret(settings, config),
+                         hidden_paths(config, settings, None), args.launched)
+    recorded, report = done.recorded, done.now
+    if done.changed_file:
+        print(f"autograder: warning: {recorded.path} changed since it was graded "
+              f"(sha256 {recorded.sha256[:12]} then, {report.sha256[:12]} now)", file=sys.stderr)
+    print(f"replay of {args.id} ({recorded.path}), seeds public {recorded.public_seed} "
+          f"hidden {recorded.hidden_seed}:")
     for r in report.results:
-        old = before.get(r.id)
-        agree = old is not None and (old.passed, old.score, old.mistake) == (r.passed, r.score, r.mistake)
-        same &= agree
+        old = done.before(r)
         mark = "PASS" if r.passed else "FAIL"
         extra = "" if r.passed else f" [{r.mistake}]"
-        change = "" if agree else f"   <- recorded: {'PASS' if old and old.passed else 'FAIL'}" \
-                                  f" {old.score if old else '-'}"
+        change = "" if done.agrees(r) else f"   <- recorded: {'PASS' if old and old.passed else 'FAIL'}" \
+                                           f" {old.score if old else '-'}"
         print(f"  {mark} {r.score:g}/{r.max_score:g} {r.name}{extra}{change}")
     print(f"score {report.score:g}/{report.max_score:g}; recorded {recorded.score:g}; "
-          + ("identical to the recorded grading" if same else "DIFFERS from the recorded grading"))
+          + ("identical to the recorded grading" if done.identical else "DIFFERS from the recorded grading"))
     return EXIT_OK
 
 
 # ---- export, report, merge ---------------------------------------------------------------
 
 def _export(args, settings, config) -> int:
-    from autograder.gradebook import Gradebook
-    from autograder.reports import export, roster as roster_mod
+    from autograder.inputs import roster as roster_mod
+    from autograder.sinks import export, feed
+    from autograder.store.gradebook import Gradebook
 
-    gradebook = Gradebook(args.gradebook)
-    try:
-        roster = roster_mod.read(args.roster) if args.roster else None
-        rows = export.rows(gradebook, settings, args.policy, roster)
-        export.write_csv(rows, Path(args.out))
-        if args.canvas:
-            export.write_canvas(rows, Path(args.canvas), settings.assignment)
-    finally:
-        gradebook.close()
-    print(f"autograder: wrote {len(rows)} students to {args.out}"
+    roster = roster_mod.read(args.roster) if args.roster else None
+    table = export.Csv(Path(args.out), settings, roster)
+    sinks = [table] + ([export.Canvas(Path(args.canvas), settings, roster)] if args.canvas else [])
+    with Gradebook(args.gradebook) as gradebook:
+        feed(gradebook.counted_reports(settings.assignment, args.policy), sinks)
+    print(f"autograder: wrote {len(table.records)} students to {args.out}"
           + (f" and {args.canvas}" if args.canvas else ""), file=sys.stderr)
     return EXIT_OK
 
 
 def _report(args, settings, config) -> int:
-    from autograder.gradebook import Gradebook
-    from autograder.reports import dashboard
+    from autograder.sinks import dashboard, feed
+    from autograder.store.gradebook import Gradebook
 
-    gradebook = Gradebook(args.gradebook)
-    try:
-        page = dashboard.render(gradebook, settings, Path(args.results), Path(args.out), args.policy)
-    finally:
-        gradebook.close()
-    Path(args.out).write_text(page, encoding="utf-8")
+    with Gradebook(args.gradebook) as gradebook:
+        feed(gradebook.counted_reports(settings.assignment, args.policy),
+             [dashboard.Page(Path(args.out), settings, Path(args.results))])
     print(f"autograder: wrote {args.out}", file=sys.stderr)
     return EXIT_OK
 
 
 def _merge(args, settings, config) -> int:
-    from autograder.gradebook import Gradebook
+    from autograder.store.gradebook import Gradebook
 
-    target = Gradebook(args.target)
-    try:
+    with Gradebook(args.target) as target:
         total = sum(target.merge(source) for source in args.sources)
-    finally:
-        target.close()
     print(f"autograder: merged {total} submissions into {args.target}", file=sys.stderr)
     return EXIT_OK
 

@@ -1,5 +1,20 @@
-"""Errors that end a command with exit code 2 and a message (no torch here: the
-command line imports this before anything heavy, so mistakes in its use fail fast)."""
+"""The errors that end a command with exit code 2 and a message that says where and why.
+
+Torch-free, so the command line can import them before anything heavy and fail fast.
+Two more exception types stay beside the code that raises them, because they never
+reach the command line: ``sandbox.protocol.WireError`` (a frame that is malformed or
+late; the near side turns it into a lost probe) and ``sandbox.far.kernel.IsolationError``
+(a kernel layer that could not be applied; start-up turns it into a ``WorkerError``).
+"""
+
+
+class ConfigError(Exception):
+    """course.yaml (or another setting) is wrong; the message names the file, the key
+    and what was expected."""
+
+
+class UsageError(Exception):
+    """The command line names something that cannot be graded as asked."""
 
 
 class GradebookError(Exception):

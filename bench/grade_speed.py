@@ -2,7 +2,7 @@
 
 Baseline: what any grader that starts a fresh Python per submission pays before
 it runs a line of student code (`python -c "import torch"`). Ours: one warm
-worker, a fork per submission and per probe.
+zygote, a fork per submission and per probe.
 
 Run: make bench   (or .venv/bin/python bench/grade_speed.py [N])
 """
@@ -18,11 +18,13 @@ from pathlib import Path
 ROOT = Path(__file__).parents[1]
 sys.path.insert(0, str(ROOT))
 
-from autograder import settings as settings_mod  # noqa: E402
-from autograder.batch import Grader  # noqa: E402
-from autograder.submission import Source, load  # noqa: E402
-from tests import hostile  # noqa: E402
-from tests.mutants import MUTANTS, REFERENCE  # noqa: E402
+from autograder import course as settings_mod  # noqa: E402
+from autograder.grader.many import Grader  # noqa: E402
+from autograder.inputs.discover import Source  # noqa: E402
+from autograder.inputs.read import load  # noqa: E402
+from autograder.sinks import Each  # noqa: E402
+from samples import hostile  # noqa: E402
+from samples.mutants import MUTANTS, REFERENCE  # noqa: E402
 
 HOSTILE = {
     "hostile: os.kill(-1, SIGKILL) at import": hostile.KILL_ALL_AT_IMPORT,
@@ -76,7 +78,7 @@ def main() -> None:
         for jobs in (1, 2):
             start = time.perf_counter()
             scores = []
-            grader.grade_all(correct, None, jobs, lambda report, _: scores.append(report.score))
+            grader.grade_all(correct, [Each(lambda report, _: scores.append(report.score))], jobs)
             wall = time.perf_counter() - start
             assert scores == [23.0] * n
             rows.append((f"correct submission, --jobs {jobs} ({n} graded)", wall / n))
@@ -84,7 +86,7 @@ def main() -> None:
             start = time.perf_counter()
             grader.grade(sub)
             rows.append((name, time.perf_counter() - start))
-    print(f"sandbox: {grader.worker.sandbox['mode']} mode")
+    print(f"sandbox: {grader.zygote.sandbox['mode']} mode")
     print(f"{'what':<48} {'seconds':>9} {'vs fresh import torch':>22}")
     label = 'baseline: fresh python -c "import torch"'
     print(f"{label:<48} {baseline:>9.3f} {'1.00x':>22}")

@@ -2,7 +2,7 @@
 
 Run: .venv/bin/python bench/probe_times.py
 
-Each correct way of writing the five functions (tests/test_correct_variants.py, and
+Each correct way of writing the five functions (samples/variants.py, and
 the reference) is probed with every check of course.yaml, in forks of this process,
 with torch on one thread as in the grader. For each function it prints the slowest
 single probe and the variant that took it, next to the limit that course.yaml sets,
@@ -18,12 +18,13 @@ sys.path.insert(0, str(ROOT))
 
 import torch  # noqa: E402
 
-from autograder import grading, settings as settings_mod  # noqa: E402
-from autograder.checks import CHECKS  # noqa: E402
-from autograder.notebook import LocalSession  # noqa: E402
-from autograder.worker import runner  # noqa: E402
-from tests.mutants import REFERENCE, replace_function  # noqa: E402
-from tests.test_correct_variants import VARIANTS  # noqa: E402
+from autograder import course as settings_mod  # noqa: E402
+from autograder.grader import one, plan as planning  # noqa: E402
+from autograder.spec import CHECKS  # noqa: E402
+from autograder.check import LocalSession  # noqa: E402
+from autograder.sandbox.far import runner  # noqa: E402
+from samples.mutants import REFERENCE, replace_function  # noqa: E402
+from samples.variants import VARIANTS  # noqa: E402
 
 
 class TimedSession(LocalSession):
@@ -50,10 +51,10 @@ def main() -> None:
     for name, source in variants.items():
         ns = {"__name__": "submission"}
         exec(compile(source, "submission.py", "exec"), ns)
-        plan, _ = grading.plan_checks(list(CHECKS.values()), settings, {"public": settings.seed,
+        plan, _ = planning.plan_checks(list(CHECKS.values()), settings, {"public": settings.seed,
                                                                         "hidden": 1})
         session = TimedSession(ns)
-        grading.run_probes(session, plan, runner.inventory(ns), settings.limits)
+        one.run_probes(session, plan, runner.inventory(ns), settings.limits)
         for key, seconds in session.seconds.items():
             function = key.split("/")[0]
             if seconds > slowest.get(function, (0.0, ""))[0]:

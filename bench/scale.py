@@ -23,11 +23,11 @@ ROOT = Path(__file__).parents[1]
 sys.path.insert(0, str(ROOT))
 
 sys.path.insert(0, str(ROOT / "bench"))
-from autograder.checks.training import LOOP  # noqa: E402
+from autograder.spec.training import LOOP  # noqa: E402
 from measure import measured  # noqa: E402
-from tests import hostile  # noqa: E402
-from tests.mutants import MUTANTS, REFERENCE, replace_function  # noqa: E402
-from tests.test_correct_variants import VARIANTS  # noqa: E402
+from samples import hostile  # noqa: E402
+from samples.mutants import MUTANTS, REFERENCE, replace_function  # noqa: E402
+from samples.variants import VARIANTS  # noqa: E402
 
 # the book's loop, as students leave it at the top level of their notebooks
 TRAINING_CELL = "\n".join(line for line in LOOP.format(seed=0).splitlines()

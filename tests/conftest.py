@@ -6,10 +6,11 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder import grading, settings as settings_mod
-from autograder.pool import Worker
-from autograder.sandbox import hidden_paths
-from autograder.submission import load
+from autograder import course as settings_mod
+from autograder.grader import one
+from autograder.sandbox.client import Zygote
+from autograder.sandbox.environment import hidden_paths
+from autograder.inputs.read import load
 
 ROOT = Path(__file__).parents[1]
 REFERENCE = (ROOT / "solutions" / "linreg.py").read_text(encoding="utf-8")
@@ -20,7 +21,7 @@ _counter = itertools.count()
 def worker():
     """The grader's warm worker, hiding the course's files as `autograder grade` does."""
     config = ROOT / "course.yaml"
-    w = Worker(hidden_paths(config, settings_mod.load(config), None))
+    w = Zygote(hidden_paths(config, settings_mod.load(config), None))
     yield w
     w.close()
 
@@ -42,7 +43,7 @@ def grade(worker, course, tmp_path):
     def run(source: str, kind: str = "py", settings=None, name: str | None = None, parallel: int = 1):
         path = tmp_path / f"{name or f'sub{next(_counter)}'}.{kind}"
         path.write_text(source, encoding="utf-8")
-        return grading.grade(worker, load(path), settings or course, b"test-secret", parallel=parallel)
+        return one.grade(worker, load(path), settings or course, b"test-secret", parallel=parallel)
     return run
 
 

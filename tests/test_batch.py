@@ -7,13 +7,16 @@ from pathlib import Path
 
 import pytest
 
-from autograder import batch, cli, grading
-from autograder.batch import Grader
-from autograder.pool import Worker
-from autograder.submission import Source, load
-from tests import hostile
+from autograder import cli
+from autograder.grader import many, one
+from autograder.grader.many import Grader
+from autograder.sandbox.client import Zygote
+from autograder.inputs.discover import Source
+from autograder.inputs.read import load
+from autograder.sinks import Each
+from samples import hostile
 from tests.conftest import REFERENCE, children, notebook
-from tests.mutants import MUTANTS
+from samples.mutants import MUTANTS
 
 SIDE_BY_SIDE = {
     "reference": REFERENCE,
@@ -48,30 +51,30 @@ def test_a_hang_does_not_hold_up_the_submissions_behind_it(course, tmp_path):
     sources = [Source(hang.stem, str(hang))] + _references(tmp_path, 3)
     order = []
     with Grader(settings, b"x") as grader:
-        grader.grade_all(sources, None, jobs=1, on_done=lambda report, _: order.append(report))
+        grader.grade_all(sources, [Each(lambda report, _: order.append(report))], jobs=1)
     assert [r.submission_id for r in order][-1] == "a_hang"
     assert all(r.score == r.max_score for r in order[:-1])
-    assert any("was stopped" in line for line in order[-1].output)   # the hang itself was judged
+    assert any("was stopped" in line for line in order[-1].notes)   # the hang itself was judged
     assert order[-1].score == order[-1].max_score                     # and lost nothing else
 
 
 def test_the_judging_of_one_submission_overlaps_the_probes_of_the_next(course, tmp_path, monkeypatch):
     """With --jobs 1 on 2 cores, a submission's slot is free once its processes are gone:
     the next one's sandbox starts while the grader judges it (made slow here, 0.6 s each)."""
-    monkeypatch.setattr(batch.os, "cpu_count", lambda: 2)
-    real = grading.results_for
+    monkeypatch.setattr(many.os, "cpu_count", lambda: 2)
+    real = one.results_for
 
     def slow_judging(*args, **kwargs):
         time.sleep(0.6)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(grading, "results_for", slow_judging)
+    monkeypatch.setattr(one, "results_for", slow_judging)
     sources = _references(tmp_path, 3)
     done = []
     with Grader(course, b"x") as grader:
         grader.grade(load(tmp_path / "ok0.py"))          # warm
         start = time.monotonic()
-        grader.grade_all(sources, None, jobs=1, on_done=lambda report, _: done.append(report))
+        grader.grade_all(sources, [Each(lambda report, _: done.append(report))], jobs=1)
         elapsed = time.monotonic() - start
     assert [r.score for r in done] == [r.max_score for r in done] and len(done) == 3
     # in turn it would take 3 x (0.6 + the probes); overlapped, the judging runs side by side
@@ -80,35 +83,35 @@ def test_the_judging_of_one_submission_overlaps_the_probes_of_the_next(course, t
 
 def test_without_spare_cores_the_judging_keeps_its_slot(course, tmp_path, monkeypatch):
     """With --jobs 2 on 2 cores the cores are busy already: no overlap, no crowding."""
-    monkeypatch.setattr(batch.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(many.os, "cpu_count", lambda: 2)
     freed = []
-    real = batch.Grader.grade
+    real = many.Grader.grade
 
     def grade(self, submission, parallel=None, sandbox_done=None):
         freed.append(sandbox_done)
         return real(self, submission, parallel, sandbox_done)
 
-    monkeypatch.setattr(batch.Grader, "grade", grade)
+    monkeypatch.setattr(many.Grader, "grade", grade)
     path = tmp_path / "ok.py"
     path.write_text(REFERENCE)
     with Grader(course, b"x") as grader:
-        grader.grade_all([Source("ok", str(path))], None, jobs=2)
-        grader.grade_all([Source("ok", str(path))], None, jobs=1)
+        grader.grade_all([Source("ok", str(path))], jobs=2)
+        grader.grade_all([Source("ok", str(path))], jobs=1)
     assert freed[0] is None and freed[1] is not None
 
 
 def test_the_pace_follows_the_typical_grading_between_its_bounds():
-    pace = batch._Pace()
-    assert pace.slow() == batch.SLOW                     # nothing graded yet
+    pace = many._Pace()
+    assert pace.slow() == many.SLOW                     # nothing graded yet
     for seconds in (0.15, 0.2, 0.16, 9.0):               # a hang does not move the median
         pace.add(seconds)
     assert pace.slow() == pytest.approx(3 * 0.2)
     for _ in range(40):
         pace.add(0.01)
-    assert pace.slow() == batch.SLOW / 4
+    assert pace.slow() == many.SLOW / 4
     for _ in range(40):
         pace.add(2.0)
-    assert pace.slow() == batch.SLOW
+    assert pace.slow() == many.SLOW
 
 
 def test_the_warm_worker_started_early_is_stopped_on_a_configuration_error(tmp_path, capsys):
@@ -133,7 +136,7 @@ def test_the_warm_worker_backs_its_memory_with_huge_pages_where_the_kernel_can(c
     """Fewer page-table entries make every fork cheaper. The zygote collapses its memory
     into huge pages while it is idle. MADV_COLLAPSE needs Linux 6.1 and transparent
     huge pages not set to never; elsewhere nothing changes, and grading works all the same."""
-    worker = Worker()
+    worker = Zygote()
     try:
         release = tuple(int(x) for x in platform.release().split(".")[:2] if x.isdigit())
         thp = Path("/sys/kernel/mm/transparent_hugepage/enabled")
@@ -147,7 +150,7 @@ def test_the_warm_worker_backs_its_memory_with_huge_pages_where_the_kernel_can(c
             assert _huge_kb(worker.pid) == 0
         path = tmp_path / "ok.py"
         path.write_text(REFERENCE)
-        report = grading.grade(worker, load(path), course, b"x")      # and it still serves
+        report = one.grade(worker, load(path), course, b"x")      # and it still serves
         assert report.score == report.max_score
     finally:
         worker.close()

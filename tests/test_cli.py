@@ -10,7 +10,7 @@ import time
 import pytest
 
 from tests.conftest import REFERENCE, ROOT, notebook
-from tests.mutants import MUTANTS
+from samples.mutants import MUTANTS
 
 
 def run(*args, cwd=ROOT, **kw):
@@ -57,7 +57,7 @@ def test_results_json_follows_gradescope_schema(graded):
 
 def test_seeds_are_recorded_for_replay(graded):
     _, out = graded
-    from autograder.grading import hidden_seed
+    from autograder.grader.seeds import hidden_seed
     seeds = json.loads((out / "ref" / "seeds.json").read_text())
     assert seeds["public"] == 0 and seeds["hidden"] == hidden_seed(b"cli-test", "linreg", "ref")
 

@@ -4,7 +4,7 @@ import shlex
 
 import yaml
 
-from autograder.checks import CHECKS
+from autograder.spec import CHECKS
 from autograder.cli import _parser
 from tests.conftest import ROOT
 

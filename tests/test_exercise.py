@@ -41,4 +41,4 @@ def test_reference_solution_filled_into_the_notebook_gets_full_marks(grade):
     for name, segment in stub_defs.items():
         source = source.replace(segment, ref_defs[name])
     report = grade(exercise.render(source), kind="ipynb")
-    assert report.score == report.max_score, [r.output for r in report.results if not r.passed]
+    assert report.score == report.max_score, [r.message for r in report.results if not r.passed]

@@ -2,8 +2,9 @@ import sqlite3
 
 import pytest
 
-from autograder.gradebook import Gradebook, GradebookError
-from autograder.grading import CheckResult, Report
+from autograder.errors import GradebookError
+from autograder.store.gradebook import Gradebook
+from autograder.model import CheckResult, Report
 
 
 def report(student="alice", sha="a" * 64, score=1.0):

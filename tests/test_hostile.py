@@ -12,12 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from autograder import grading, isolation
-from autograder.pool import Worker
-from autograder.reports import results_json
-from autograder.sandbox import hidden_paths
-from autograder.submission import load
-from tests import hostile
+from autograder.grader import one, seeds
+from autograder.sandbox.far import detect
+from autograder.sandbox.client import Zygote
+from autograder.sinks import results_json
+from autograder.sandbox.environment import hidden_paths
+from autograder.inputs.read import load
+from samples import hostile
 from tests.conftest import REFERENCE, ROOT, children, lost_points, notebook
 
 
@@ -58,11 +59,11 @@ def test_kill_minus_one_costs_only_that_submission(grade, source):
     assert still_full_marks_after(grade, report)    # and nothing else: this process, the worker
 
 
-def worker_started_with(variable: str, value: str) -> Worker:
+def worker_started_with(variable: str, value: str) -> Zygote:
     """A worker started while the grader's environment has ``variable`` set."""
     os.environ[variable] = value
     try:
-        return Worker()
+        return Zygote()
     finally:
         del os.environ[variable]
 
@@ -75,7 +76,7 @@ def test_user_namespace_mode_also_holds(tmp_path, course):
         for attack in ("setuid(0)", "has capabilities", "sees processes outside", "mount"):
             path = tmp_path / f"{attack.replace(' ', '_')}.py"
             path.write_text(hostile.root_power(attack))
-            report = grading.grade(worker, load(path), course, b"s")
+            report = one.grade(worker, load(path), course, b"s")
             assert report.score == report.max_score, attack
     finally:
         worker.close()
@@ -120,7 +121,7 @@ def test_the_submissions_first_process_is_its_namespaces_init_in_root_mode(tmp_p
             loading.start()
             time.sleep(0.7)
             seen = _zygote_children(mode_worker)
-            inside = {name: isolation.namespace_pid(pid) for pid, name in seen.items()}
+            inside = {name: detect.namespace_pid(pid) for pid, name in seen.items()}
             init_fds = [os.listdir(f"/proc/{pid}/fd") for pid, name in seen.items() if name == "cat"]
             loading.join()
         finally:
@@ -131,7 +132,7 @@ def test_the_submissions_first_process_is_its_namespaces_init_in_root_mode(tmp_p
         else:
             assert list(seen.values()) == ["ag-keeper"]
         assert _gone(seen)
-        report = grading.grade(mode_worker, load(path), course, b"s")
+        report = one.grade(mode_worker, load(path), course, b"s")
         assert report.score == report.max_score
     finally:
         mode_worker.close()
@@ -160,7 +161,7 @@ def test_exits_in_notebook_cells_cost_only_those_cells(grade):
              "raise SystemExit", REFERENCE]
     report = grade(notebook(cells), kind="ipynb")
     assert report.score == report.max_score
-    assert len(report.output) == 4
+    assert len(report.notes) == 4
 
 
 @pytest.mark.parametrize("parallel", [1, 2], ids=["in turn", "side by side"])
@@ -174,7 +175,7 @@ def test_a_hang_costs_one_probe_limit(grade, quick, source, parallel):
     assert time.monotonic() - start < 1.0 + 2.0   # linreg's 1 s once, never training's 3 s
     training = [r for r in report.results if r.function == "training"]
     assert [r.mistake for r in training] == ["training.blocked"]
-    assert "`linreg`" in training[0].output
+    assert "`linreg`" in training[0].message
 
 
 # ---- resources -----------------------------------------------------------------
@@ -194,7 +195,7 @@ def test_memory_bomb_flood_and_recursion_are_bounded_and_the_grader_stays_flat(g
     assert flood.score == flood.max_score
     huge = grade(hostile.HUGE_RETURN)
     assert set(lost_points(huge)) == {"squared_loss", "training"}
-    assert "too large" in [r for r in huge.results if r.function == "squared_loss"][0].output
+    assert "too large" in [r for r in huge.results if r.function == "squared_loss"][0].message
     deep = grade(hostile.DEEP_RECURSION)
     assert set(lost_points(deep)) == {"linreg", "training"}
     assert _rss_mb() - before < 50
@@ -236,11 +237,11 @@ def test_no_process_outlives_the_grading_of_its_submission(grade):
 
 def test_forgery_changes_no_grade_and_writes_nowhere(tmp_path, course):
     out = tmp_path / "out"
-    worker = Worker(hidden_paths(ROOT / "course.yaml", course, out))
+    worker = Zygote(hidden_paths(ROOT / "course.yaml", course, out))
     try:
         path = tmp_path / "forger.py"
         path.write_text(hostile.forgery(str(out)))
-        report = grading.grade(worker, load(path), course, b"s")
+        report = one.grade(worker, load(path), course, b"s")
         results_json.write(report, out)
     finally:
         worker.close()
@@ -262,14 +263,14 @@ def test_the_graders_environment_never_reaches_student_code(tmp_path, course):
     try:
         path = tmp_path / "spy.py"
         path.write_text(hostile.env_leak("AUTOGRADER_TEST_TOKEN"))
-        report = grading.grade(worker, load(path), course, b"s")
+        report = one.grade(worker, load(path), course, b"s")
     finally:
         worker.close()
     assert report.score == report.max_score
     assert "s3cret" not in json.dumps(report.to_dict())
 
 
-@pytest.mark.parametrize("target", ["solutions/linreg.py", "solutions", "course.yaml", "tests/mutants",
+@pytest.mark.parametrize("target", ["solutions/linreg.py", "solutions", "course.yaml", "samples",
                                     ".git"])
 def test_course_files_cannot_be_read(grade, target):
     path = ROOT / target
@@ -288,17 +289,17 @@ def test_the_read_channel_itself_works(grade):
 # ---- hidden inputs ------------------------------------------------------------------
 
 def test_hidden_seeds_differ_per_submission_and_replay_exactly(course):
-    a = grading.hidden_seed(b"secret", "linreg", "alice")
-    assert a == grading.hidden_seed(b"secret", "linreg", "alice")
-    assert a != grading.hidden_seed(b"secret", "linreg", "bob")
-    assert a != grading.hidden_seed(b"other", "linreg", "alice")
+    a = seeds.hidden_seed(b"secret", "linreg", "alice")
+    assert a == seeds.hidden_seed(b"secret", "linreg", "alice")
+    assert a != seeds.hidden_seed(b"secret", "linreg", "bob")
+    assert a != seeds.hidden_seed(b"other", "linreg", "alice")
 
 
 def test_an_answer_hard_coded_for_one_seed_fails_on_another(worker, course, tmp_path):
-    from autograder.checks import squared_loss
-    from autograder.checks.base import probe_seed
+    from autograder.spec import squared_loss
+    from autograder.grader.seeds import probe_seed
 
-    seed = probe_seed(grading.hidden_seed(b"s", "linreg", "alice"), "squared_loss.flat")
+    seed = probe_seed(seeds.hidden_seed(b"s", "linreg", "alice"), "squared_loss.flat")
     probe = squared_loss.PROBES["flat"](seed)
     y_hat, y = probe.inputs["y_hat"], probe.inputs["y"]
     answer = ((y_hat - y.reshape(y_hat.shape)) ** 2 / 2).tolist()
@@ -307,7 +308,7 @@ def test_an_answer_hard_coded_for_one_seed_fails_on_another(worker, course, tmp_
     for name, expected in (("alice", True), ("bob", False)):
         path = tmp_path / f"{name}.py"
         path.write_text(cheat)
-        report = grading.grade(worker, load(path), course, b"s")
+        report = one.grade(worker, load(path), course, b"s")
         reshape = [r for r in report.results if r.id == "squared_loss.reshape"][0]
         assert reshape.passed is expected, name
 
@@ -316,17 +317,17 @@ def test_an_answer_hard_coded_for_one_seed_fails_on_another(worker, course, tmp_
 
 def test_syntax_error_and_wrong_types_get_clear_messages(grade):
     report = grade(hostile.SYNTAX_ERROR)
-    assert report.score == 0 and "SyntaxError" in report.output[0] and "line 1" in report.output[0]
+    assert report.score == 0 and "SyntaxError" in report.notes[0] and "line 1" in report.notes[0]
     assert all(r.mistake in ("any.missing_function", "training.needs_functions") for r in report.results)
     wrong = grade(hostile.WRONG_TYPES)
     assert set(lost_points(wrong)) == {"synthetic_data", "training"}
-    assert "returned an object of type str" in [r for r in wrong.results if not r.passed][0].output
+    assert "returned an object of type str" in [r for r in wrong.results if not r.passed][0].message
 
 
 def test_a_sandbox_built_ahead_that_died_is_replaced_not_charged(tmp_path, course):
     """The worker builds the next submission's sandbox while this one is graded. If that
     process is gone by the time it is needed (killed here), a fresh one takes its place."""
-    worker = Worker()
+    worker = Zygote()
     try:
         limits = course.limits.model_dump()
         first = worker.spawn(limits)
@@ -338,11 +339,11 @@ def test_a_sandbox_built_ahead_that_died_is_replaced_not_charged(tmp_path, cours
         time.sleep(0.2)
         path = tmp_path / "ok.py"
         path.write_text(REFERENCE)
-        report = grading.grade(worker, load(path), course, b"s")
+        report = one.grade(worker, load(path), course, b"s")
         assert report.score == report.max_score
         # a sandbox built with other limits is not used either
         other = course.model_copy(update={"limits": course.limits.model_copy(update={"probe_seconds": 1.5})})
-        report = grading.grade(worker, load(path), other, b"s")
+        report = one.grade(worker, load(path), other, b"s")
         assert report.score == report.max_score
     finally:
         worker.close()
@@ -356,7 +357,7 @@ def test_a_spawned_init_that_does_not_stay_is_found_out_at_start(tmp_path):
     def attempt(program: str) -> str | None:
         own = os.open("/proc/self/ns/pid", os.O_RDONLY)
         try:
-            return isolation.probe_spawned_init(own, program)
+            return detect.probe_spawned_init(own, program)
         finally:
             os.close(own)
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import REFERENCE, ROOT
-from tests.mutants import MUTANTS
+from samples.mutants import MUTANTS
 
 ENV = dict(os.environ, AUTOGRADER_SECRET="instructor-test")
 

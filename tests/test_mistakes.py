@@ -1,8 +1,8 @@
 import re
 from pathlib import Path
 
-from autograder.mistakes import CATALOGUE
-from tests.mutants import MUTANTS
+from autograder.spec.mistakes import CATALOGUE
+from samples.mutants import MUTANTS
 
 PACKAGE = Path(__file__).parents[1] / "autograder"
 
@@ -21,7 +21,7 @@ def test_every_mistake_the_code_names_is_in_the_catalogue():
     for path in PACKAGE.rglob("*.py"):
         named |= set(re.findall(r'"((?:any|synthetic_data|data_iter|linreg|squared_loss|sgd|training)'
                                 r'\.[a-z_]+)"', path.read_text()))
-    from autograder.checks import CHECKS
+    from autograder.spec import CHECKS
     named -= set(CHECKS)          # check ids share the "function.property" form
     assert named and named <= set(CATALOGUE), named - set(CATALOGUE)
 

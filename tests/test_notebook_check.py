@@ -3,7 +3,7 @@ import pytest
 
 from autograder import check
 from tests.conftest import REFERENCE, ROOT
-from tests.mutants import MUTANTS
+from samples.mutants import MUTANTS
 
 
 def namespace(source):
@@ -26,7 +26,7 @@ def test_a_mistake_is_named_as_the_grader_names_it(monkeypatch, grade):
     failed = [r for r in summary.results if not r.passed]
     assert [r.mistake for r in failed] == ["sgd.no_zero_grad"]
     graded = [r for r in grade(mutant.source()).results if r.id == failed[0].id][0]
-    assert graded.output == failed[0].output
+    assert graded.message == failed[0].message
     assert "sgd.no_zero_grad" in summary._repr_markdown_()
 
 

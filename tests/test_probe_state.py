@@ -1,4 +1,4 @@
-"""probes.State: each probe in a shared process starts from the state the cells left.
+"""sandbox.far.state.State: each probe in a shared process starts from the state the cells left.
 
 These run in a fork of the test process, as probes run in a fork of the runner,
 so that a restore that fails cannot leave torch patched for the other tests.
@@ -12,7 +12,7 @@ import sys
 import pytest
 import torch
 
-from autograder.worker import probes
+from autograder.sandbox.far import state as probe_state
 
 
 def in_fork(fn):
@@ -41,11 +41,11 @@ def in_fork(fn):
                     reason="dict version tags exist on CPython 3.10 to 3.13 only")
 def test_dict_version_tags_are_read_where_python_has_them():
     """The cheap path is the one these tests take: a tag moves with every change."""
-    assert probes._version is not None
+    assert probe_state._version is not None
     d = {"a": 1}
-    before = probes._version(d)
+    before = probe_state._version(d)
     d["a"] = 2
-    assert probes._version(d) != before
+    assert probe_state._version(d) != before
 
 
 def _patch_everything():
@@ -57,10 +57,10 @@ def _patch_everything():
 
 def _restored_after_patch(pristine: bool):
     if pristine:
-        probes.remember_pristine()
+        probe_state.remember_pristine()
     original = torch.matmul, torch.Tensor.reshape, torch.normal
     ns = {"x": 1}
-    state = probes.State(ns)
+    state = probe_state.State(ns)
     _patch_everything()
     ns["x"] = 2
     state.restore()
@@ -80,11 +80,11 @@ def test_restore_puts_back_patched_deleted_and_added_attributes(pristine):
 
 
 def _cells_state_kept():
-    probes.remember_pristine()      # the warm worker saw torch as imported...
+    probe_state.remember_pristine()      # the warm worker saw torch as imported...
     helper = lambda: "the cells' helper"           # noqa: E731
     torch.cells_helper = helper                    # ...then the cells added to it
     torch.matmul_of_cells = torch.matmul
-    state = probes.State({})
+    state = probe_state.State({})
     del torch.cells_helper                         # a probe deletes it
     state.restore()
     return getattr(torch, "cells_helper", None) is helper

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import REFERENCE, descendants, failed, lost_points, notebook
-from tests.mutants import replace_function
+from samples.mutants import replace_function
 
 
 @pytest.fixture
@@ -27,9 +27,9 @@ def test_infinite_loop_in_a_function_costs_one_limit_and_only_that_function(grad
     elapsed = time.monotonic() - start
     assert set(lost_points(report)) == {"squared_loss", "training"}
     assert all(r.mistake == "any.timed_out" for r in failed(report, "squared_loss"))
-    assert "did not finish within 1 s" in failed(report, "squared_loss")[0].output
+    assert "did not finish within 1 s" in failed(report, "squared_loss")[0].message
     training = failed(report, "training")[0]
-    assert training.mistake == "training.blocked" and "squared_loss" in training.output
+    assert training.mistake == "training.blocked" and "squared_loss" in training.message
     # one limit in all: the other squared_loss probes and training are not run
     assert elapsed < 1.0 + 3.0
 
@@ -39,7 +39,7 @@ def test_os_exit_in_a_function_costs_only_that_function(grade, course):
     report = grade(source)
     assert set(lost_points(report)) == {"sgd", "training"}
     out = failed(report, "sgd")[0]
-    assert out.mistake == "any.exited" and "code 3" in out.output
+    assert out.mistake == "any.exited" and "code 3" in out.message
 
 
 @pytest.mark.parametrize("statement, shown", [("sys.exit(4)", "sys.exit(4)"),
@@ -50,7 +50,7 @@ def test_exits_and_interrupts_in_a_function_are_named(grade, statement, shown):
     report = grade(source)
     assert set(lost_points(report)) == {"linreg", "training"}
     out = failed(report, "linreg")[0]
-    assert out.mistake == "any.exited" and shown in out.output
+    assert out.mistake == "any.exited" and shown in out.message
 
 
 def test_segfault_in_a_function_is_reported_as_a_crash(grade):
@@ -59,7 +59,7 @@ def test_segfault_in_a_function_is_reported_as_a_crash(grade):
     report = grade(source)
     assert set(lost_points(report)) == {"data_iter", "training"}
     out = failed(report, "data_iter")[0]
-    assert out.mistake == "any.crashed" and "SIGSEGV" in out.output
+    assert out.mistake == "any.crashed" and "SIGSEGV" in out.message
 
 
 def test_printing_a_flood_does_not_reach_the_grader(grade, capfd):
@@ -75,14 +75,14 @@ def test_printing_a_flood_does_not_reach_the_grader(grade, capfd):
 def test_sys_exit_at_import_keeps_what_was_defined_and_says_so(grade):
     report = grade(REFERENCE + "\nimport sys\nsys.exit(0)\n")
     assert report.score == report.max_score
-    assert any("sys.exit(0)" in note for note in report.output)
+    assert any("sys.exit(0)" in note for note in report.notes)
 
 
 def test_os_exit_at_import_costs_the_submission(grade):
     report = grade(REFERENCE + "\nimport os\nos._exit(0)\n")
     assert report.score == 0
     assert all(r.mistake == "any.not_loaded" for r in report.results)
-    assert "exited with code 0" in report.results[0].output
+    assert "exited with code 0" in report.results[0].message
 
 
 def test_hang_at_import_costs_the_submission_within_the_cell_limit(grade, quick):
@@ -90,21 +90,21 @@ def test_hang_at_import_costs_the_submission_within_the_cell_limit(grade, quick)
     report = grade(REFERENCE + "\nwhile True:\n    pass\n", settings=quick)
     assert time.monotonic() - start < 1.0 + 5.0
     assert report.score == 0
-    assert "did not finish within the 1 s limit" in report.results[0].output
+    assert "did not finish within the 1 s limit" in report.results[0].message
 
 
 def test_notebook_hanging_cell_is_skipped_and_later_cells_run(grade, quick):
     cells = ["import torch\nimport random", "x = 1\nwhile True:\n    x += 1", REFERENCE]
     report = grade(notebook(cells), kind="ipynb", settings=quick)
     assert report.score == report.max_score
-    assert any(note.startswith("code cell 2 was stopped") for note in report.output)
+    assert any(note.startswith("code cell 2 was stopped") for note in report.notes)
 
 
 def test_notebook_cell_that_raises_keeps_its_earlier_lines(grade):
     cells = ["import random\nimport torch\nfrom d2l import torch as d2l", REFERENCE.split("import torch")[1]]
     report = grade(notebook(cells), kind="ipynb")
     assert report.score == report.max_score
-    assert any("No module named 'd2l'" in note for note in report.output)
+    assert any("No module named 'd2l'" in note for note in report.notes)
 
 
 def test_notebook_cell_magics(grade):
@@ -119,7 +119,7 @@ def test_a_dying_notebook_cell_rolls_back_to_its_checkpoint(grade):
     report = grade(notebook(cells), kind="ipynb")
     # the cell died, so its redefinition of sgd never happened
     assert report.score == report.max_score
-    assert any("code cell 2 ended the process" in note for note in report.output)
+    assert any("code cell 2 ended the process" in note for note in report.notes)
 
 
 def test_state_does_not_leak_between_probes(grade):
@@ -136,7 +136,7 @@ def test_plotting_cells_run_headless(grade):
              "fig = plt.gcf()\nfig.savefig('plot.png')"]
     report = grade(notebook(cells), kind="ipynb")
     assert report.score == report.max_score
-    assert report.output == ()
+    assert report.notes == ()
 
 
 @pytest.mark.parametrize("source, expected", [
@@ -153,7 +153,7 @@ def test_plotting_cells_run_headless(grade):
     ("def f(:", False),
 ])
 def test_only_cells_that_run_no_student_code_skip_the_checkpoint(source, expected):
-    from autograder.worker.executor import is_declarative
+    from autograder.sandbox.far.cells import is_declarative
     assert is_declarative(source) is expected
 
 

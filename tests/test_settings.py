@@ -1,7 +1,7 @@
 import pytest
 
-from autograder import settings as s
-from autograder.checks import CHECKS
+from autograder import course as s
+from autograder.spec import CHECKS
 from tests.conftest import ROOT
 
 

@@ -2,7 +2,9 @@ import json
 
 import pytest
 
-from autograder.submission import UsageError, discover, load
+from autograder.errors import UsageError
+from autograder.inputs.discover import discover
+from autograder.inputs.read import load
 from tests.conftest import REFERENCE, notebook
 
 

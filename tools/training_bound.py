@@ -1,6 +1,6 @@
 """Measure the reference's final error in the book's training run over many seeds.
 
-The `training.converges` bound in autograder/checks/training.py comes from this;
+The `training.converges` bound in autograder/spec/training.py comes from this;
 its comment there quotes the output for 2,000 seeds.
 Run: .venv/bin/python tools/training_bound.py [SEEDS]
 """
@@ -16,7 +16,7 @@ spec = importlib.util.spec_from_file_location("reference", Path(__file__).parent
 ref = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(ref)
 sys.path.insert(0, str(Path(__file__).parents[1]))
-from autograder.worker.probes import probe_training, seed_everything  # noqa: E402
+from autograder.sandbox.far.probes import probe_training, seed_everything  # noqa: E402
 
 seeds = int(sys.argv[1]) if len(sys.argv) > 1 else 2000
 inputs = {"true_w": torch.tensor([2, -3.4]), "true_b": 4.2, "n": 1000, "lr": 0.03,

@@ -1,0 +1,66 @@
+"""Read one .py or .ipynb file into a Submission: its code cells and sha256, or why it cannot run.
+
+Never executes anything.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import nbformat
+
+from autograder.model import Submission
+
+MAX_BYTES = 20 * 1024 * 1024
+
+
+def _notebook_cells(path: Path, raw: bytes) -> tuple[tuple[str, ...], str | None]:
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return (), f"{path}: not a notebook: byte {exc.start} is not UTF-8 text"
+    try:
+        json.loads(text)
+    except ValueError as exc:
+        return (), f"{path}: not a notebook: invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
+    try:
+        nb = nbformat.reads(text, as_version=4)
+        nbformat.validate(nb)
+    except nbformat.ValidationError as exc:
+        where = "/".join(str(p) for p in getattr(exc, "absolute_path", [])) or "top level"
+        return (), f"{path}: not a valid notebook (nbformat 4) at {where}: {exc.message}"
+    except Exception as exc:  # nbformat raises several kinds for foreign JSON
+        return (), f"{path}: not a valid notebook: {exc}"
+    cells = tuple(c.source for c in nb.cells if c.cell_type == "code")
+    return cells, None
+
+
+def load(path: str | Path, submission_id: str | None = None) -> Submission:
+    """A submission read from disk; a file that cannot run gets ``error`` and is still graded (0)."""
+    path = Path(path)
+    kind = "ipynb" if path.suffix == ".ipynb" else "py"
+    sid = submission_id or path.stem
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        return Submission(sid, str(path), kind, error=f"{path}: cannot read it: {exc.strerror}")
+    sha = hashlib.sha256(raw).hexdigest()
+    if len(raw) > MAX_BYTES:
+        return Submission(sid, str(path), kind, sha256=sha,
+                          error=f"{path}: {len(raw) / 2**20:.1f} MB is larger than the "
+                                f"{MAX_BYTES // 2**20} MB a submission may have")
+    if not raw.strip():
+        return Submission(sid, str(path), kind, sha256=sha, error=f"{path}: the file is empty")
+    if kind == "ipynb":
+        cells, error = _notebook_cells(path, raw)
+        return Submission(sid, str(path), kind, cells, sha, error)
+    if b"\0" in raw:
+        return Submission(sid, str(path), kind, sha256=sha,
+                          error=f"{path}: a binary file, not Python source")
+    try:
+        source = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return Submission(sid, str(path), kind, sha256=sha,
+                          error=f"{path}: byte {exc.start} is not UTF-8 text")
+    return Submission(sid, str(path), kind, (source,), sha)

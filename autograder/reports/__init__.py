@@ -1,1 +1,0 @@
-"""Per-submission outputs: Gradescope's results.json and the feedback page."""

@@ -1,0 +1,124 @@
+"""One unit of work in a fork of the submission's process, under a wall-clock limit enforced from outside it.
+
+A unit's outcome comes back on a pipe as one protocol frame: what it returned or
+raised, and the seconds it took; a process that dies or hangs gets an outcome
+that says how.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import time
+from dataclasses import dataclass
+
+from autograder.sandbox import protocol
+from autograder.sandbox.far import cells, libc
+
+_SIGNAL_NAMES = {signal.SIGSEGV: "a segmentation fault (SIGSEGV)", signal.SIGABRT: "an abort (SIGABRT)",
+                 signal.SIGBUS: "a bus error (SIGBUS)", signal.SIGFPE: "a floating-point exception (SIGFPE)",
+                 signal.SIGKILL: "SIGKILL (often: out of memory)", signal.SIGXCPU: "the CPU time limit (SIGXCPU)"}
+
+
+def exit_message(status: int) -> dict:
+    if os.WIFEXITED(status):
+        code = os.WEXITSTATUS(status)
+        return {"status": "exited", "error": {"type": "exit", "code": code,
+                "message": f"the process exited with code {code} (os._exit or a C-level exit)"}}
+    sig = os.WTERMSIG(status) if os.WIFSIGNALED(status) else 0
+    name = _SIGNAL_NAMES.get(sig, f"signal {sig}")
+    return {"status": "crashed", "error": {"type": "signal", "code": sig,
+            "message": f"the process was killed by {name}"}}
+
+
+@dataclass
+class Unit:
+    outcome: dict | None
+    in_fork: bool                 # True in the fork that ran the unit and carries on
+    go_fd: int | None = None      # write b"g" here to let a finished cell's fork carry on
+
+
+def run_unit(func, limit: float, continue_in_child: bool) -> Unit:
+    """Run ``func`` in a fork with a wall-clock limit and report its outcome."""
+    res_r, res_w = os.pipe()
+    go_r, go_w = os.pipe()
+    start = time.monotonic()
+    pid = os.fork()
+    if pid == 0:  # the unit's process
+        os.close(res_r)
+        os.close(go_w)
+        os.setpgid(0, 0)
+        libc.name_process("ag-cell")
+        try:
+            protocol.write_all(res_w, outcome_frame(func))
+            os.close(res_w)
+        except OSError:
+            os._exit(70)
+        if not continue_in_child:
+            os._exit(0)
+        if os.read(go_r, 1) != b"g":   # the old runner died: nobody is listening
+            os._exit(0)
+        os.close(go_r)
+        libc.name_process("ag-runner")
+        return Unit(None, True)
+    os.close(res_w)
+    os.close(go_r)
+    outcome = _read_outcome(res_r, start, limit)
+    os.close(res_r)
+    if _finished(outcome) and continue_in_child:
+        outcome["seconds"] = time.monotonic() - start
+        return Unit(outcome, False, go_w)
+    status = stop(pid, kill=not _finished(outcome))
+    outcome = outcome or exit_message(status)
+    os.close(go_w)
+    outcome["seconds"] = time.monotonic() - start
+    return Unit(outcome, False)
+
+
+def outcome_frame(func, **extra) -> bytes:
+    """Run ``func`` (student code somewhere below it) and encode what happened,
+    with ``extra`` fields and the seconds it took."""
+    start = time.monotonic()
+    try:
+        payload = {"status": "ok", "result": func()}
+    except BaseException as exc:  # noqa: BLE001 - student code may raise anything
+        payload = {"status": "raised", "error": cells.describe_exception(exc)}
+    seconds = time.monotonic() - start
+    try:
+        return protocol.encode({**extra, **payload, "seconds": seconds})
+    except Exception as exc:  # noqa: BLE001
+        return protocol.encode({**extra, "status": "raised", "seconds": seconds, "error": {
+            "type": "UnreportableResult",
+            "message": f"the result could not be reported: {exc or type(exc).__name__}", "where": None}})
+
+
+def _read_outcome(fd: int, start: float, limit: float) -> dict | None:
+    """The next outcome from a unit's pipe; None when the unit died without one."""
+    try:
+        frame = protocol.read_frame_fd(fd, start + limit)
+        return protocol.decode(frame) if frame is not None else None
+    except protocol.Timeout:
+        return timed_out(limit)
+    except protocol.WireError as exc:
+        return {"status": "crashed", "error": {"type": "wire", "message": str(exc)}}
+
+
+def _finished(outcome: dict | None) -> bool:
+    return outcome is not None and outcome.get("status") in ("ok", "raised")
+
+
+def stop(pid: int, kill: bool) -> int:
+    """Reap a unit's process (killing its process group first); returns its wait status."""
+    if kill:
+        try:
+            os.killpg(pid, signal.SIGKILL)
+        except OSError:
+            pass
+    return os.waitpid(pid, 0)[1]
+
+
+
+
+def timed_out(limit: float) -> dict:
+    """The outcome of a unit stopped at its wall-clock limit."""
+    return {"status": "timeout", "error": {"type": "timeout", "message":
+            f"it did not finish within the {limit:g} s limit and was stopped"}}

@@ -1,0 +1,78 @@
+"""Outputs: each is a Sink that gets every report as it is ready, and a summary at the end.
+
+    results_json  DIR/<id>/results.json and seeds.json (Gradescope's schema)
+    feedback      DIR/<id>/feedback.html, the student's page
+    table         the terminal's table of students x functions
+    progress      the live bar, and the --fail-under count
+    export        the per-student CSV and the Canvas/Moodle import
+    dashboard     the class report (HTML)
+
+A new output is one more module here with one more Sink; the grader does not change.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable
+
+from autograder.model import Report
+
+
+@dataclass
+class Summary:
+    """What a run adds up to: counts and the mean, not every report of a large class."""
+    count: int = 0
+    graded: int = 0                 # the others were unchanged in the gradebook and skipped
+    total: float = 0.0
+    max_score: float = 0.0
+    full: int = 0
+    seconds: float = 0.0
+    complete: bool = True           # False when the run was interrupted or failed
+
+    def add(self, report: Report, skipped: bool) -> None:
+        self.count += 1
+        self.graded += not skipped
+        self.total += report.score
+        self.max_score = report.max_score
+        self.full += report.score == report.max_score
+
+    def line(self) -> str:
+        if not self.count:
+            return "autograder: nothing to grade"
+        rate = f", {self.seconds / self.graded:.2f} s each" if self.graded else ""
+        return (f"autograder: {self.count} submissions ({self.graded} graded, "
+                f"{self.count - self.graded} unchanged and skipped) in {self.seconds:.1f} s{rate}; mean "
+                f"score {self.total / self.count:.2f}/{self.max_score:g}, {self.full} with full marks")
+
+
+class Sink:
+    """One output. ``add`` is called from the grading loop's thread, one report at a
+    time; ``close`` once, also when the run did not complete (``summary.complete``)."""
+
+    def add(self, report: Report, skipped: bool) -> None:
+        pass
+
+    def close(self, summary: Summary) -> None:
+        pass
+
+
+class Each(Sink):
+    """A sink from a function of (report, skipped)."""
+
+    def __init__(self, fn):
+        self.fn = fn
+
+    def add(self, report: Report, skipped: bool) -> None:
+        self.fn(report, skipped)
+
+
+def feed(reports: Iterable[Report], sinks: Iterable[Sink]) -> Summary:
+    """Give stored reports (a gradebook's) to sinks, as a grading run would."""
+    sinks = list(sinks)
+    summary = Summary()
+    for report in reports:
+        summary.add(report, True)
+        for sink in sinks:
+            sink.add(report, True)
+    for sink in sinks:
+        sink.close(summary)
+    return summary

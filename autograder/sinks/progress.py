@@ -1,0 +1,48 @@
+"""Sinks for the terminal while grading: the live progress bar (rich), and the --fail-under count."""
+from __future__ import annotations
+
+from autograder.sinks import Sink, Summary
+
+
+class Bar(Sink):
+    """Count, rate and ETA while grading; silent when disabled (not a terminal, --quiet)."""
+
+    def __init__(self, total: int, enabled: bool):
+        self._progress = None
+        if enabled:
+            from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
+                                       TimeRemainingColumn)
+
+            self._progress = Progress(TextColumn("grading"), BarColumn(), MofNCompleteColumn(),
+                                      TextColumn("{task.fields[rate]}"), TimeRemainingColumn(),
+                                      TextColumn("{task.fields[last]}"), transient=True)
+            self._task = self._progress.add_task("grade", total=total, rate="", last="")
+
+        if self._progress:
+            self._progress.start()
+
+    def close(self, summary: Summary) -> None:
+        if self._progress:
+            self._progress.stop()
+            self._progress = None
+
+    def add(self, report, skipped: bool) -> None:
+        if not self._progress:
+            return
+        task = self._progress.tasks[0]
+        speed = task.speed
+        rate = f"{speed:.1f}/s" if speed else ""
+        last = f"{report.submission_id}: {report.score:g}/{report.max_score:g}" + \
+               (" (unchanged)" if skipped else "")
+        self._progress.update(self._task, advance=1, rate=rate, last=last)
+
+
+class FailUnder(Sink):
+    """How many submissions scored below a threshold (``--fail-under`` in CI)."""
+
+    def __init__(self, threshold: float):
+        self.threshold = threshold
+        self.below = 0
+
+    def add(self, report, skipped: bool) -> None:
+        self.below += report.score < self.threshold

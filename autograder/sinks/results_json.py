@@ -1,0 +1,70 @@
+"""DIR/<id>/results.json in Gradescope's schema, and seeds.json beside it, from each Report."""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from autograder.model import Report
+from autograder.sinks import Sink
+
+
+def to_gradescope(report: Report) -> dict:
+    tests = []
+    for r in report.results:
+        tests.append({
+            "name": r.name,
+            "score": r.score,
+            "max_score": r.max_score,
+            "status": "passed" if r.score == r.max_score else "failed",
+            "output": r.message,
+            "output_format": "md",
+            "visibility": "visible" if r.visibility == "public" else "after_published",
+            "tags": [r.function] + ([r.mistake] if r.mistake else []),
+        })
+    return {
+        "score": report.score,
+        "output": "\n\n".join(report.notes),
+        "output_format": "md",
+        "execution_time": report.seconds,
+        "tests": tests,
+        "extra_data": {"submission": report.submission_id, "sha256": report.sha256,
+                       "seed": report.public_seed, "grader_version": report.version},
+    }
+
+
+def write_atomic(target: Path, text: str) -> None:
+    """Write a file so that a kill never leaves half of it: a temporary file, then a rename."""
+    tmp = target.with_name(f".{target.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, target)
+
+
+def _write_json(target: Path, data) -> None:
+    write_atomic(target, json.dumps(data, indent=2, ensure_ascii=False))
+
+
+def write(report: Report, out_dir: Path) -> Path:
+    """Write DIR/<id>/results.json atomically, so a kill never leaves half a file.
+
+    Beside it, seeds.json (for the instructor, not for upload) records both seeds,
+    so that a grading can be replayed exactly.
+    """
+    folder = Path(out_dir) / report.submission_id
+    folder.mkdir(parents=True, exist_ok=True)
+    _write_json(folder / "seeds.json", {"public": report.public_seed, "hidden": report.hidden_seed,
+                                          "sha256": report.sha256, "grader_version": report.version})
+    target = folder / "results.json"
+    _write_json(target, to_gradescope(report))
+    return target
+
+
+class ResultsJson(Sink):
+    """Writes each report's results.json as soon as it is ready (also when it was
+    unchanged and skipped: a kill may have come before its file was written)."""
+
+    def __init__(self, out_dir: Path):
+        self.out_dir = Path(out_dir)
+
+    def add(self, report: Report, skipped: bool) -> None:
+        write(report, self.out_dir)

@@ -1,0 +1,87 @@
+"""What the judges of every function share: seeded inputs that print their own repro,
+the statistical threshold, and small helpers on described values.
+
+A judge is a pure function of what the probes observed. It never runs student
+code and never looks at the source text.
+"""
+from __future__ import annotations
+
+import torch
+
+from autograder.model import Probe, Verdict, fail
+
+# A false alarm at most 1e-6 per check per submission. Each statistical test
+# below uses |z| > Z (two-sided normal tail 2.0e-9), so a check that combines up
+# to m such tests has a false-alarm rate under m * 2.0e-9 (union bound), far
+# below 1e-6 even where the normal approximation of the statistic is loose.
+Z = 6.0
+
+
+class Draw:
+    """Seeded inputs that print themselves as a paste-ready repro."""
+
+    def __init__(self, seed: int):
+        self.gen = torch.Generator().manual_seed(seed)
+        self.lines = ["import torch", f"g = torch.Generator().manual_seed({seed})"]
+
+    def randn(self, name: str, *shape: int, dtype=torch.float32) -> torch.Tensor:
+        t = torch.randn(*shape, generator=self.gen, dtype=dtype)
+        extra = ", dtype=torch.float64" if dtype == torch.float64 else ""
+        dims = ", ".join(str(s) for s in shape)
+        self.lines.append(f"{name} = torch.randn({dims}, generator=g{extra})")
+        return t
+
+    def uniform(self, low: float, high: float) -> float:
+        return float(torch.empty(1, dtype=torch.float64).uniform_(low, high, generator=self.gen))
+
+    def let(self, name: str, value_repr: str):
+        self.lines.append(f"{name} = {value_repr}")
+
+    def probe(self, kind: str, inputs: dict, call: str) -> Probe:
+        return Probe(kind, inputs, "\n".join(self.lines + [call]))
+
+
+# ---- small helpers shared by the checks -------------------------------------
+
+def shape(t) -> str:
+    return "(" + ", ".join(str(int(s)) for s in t) + ("," if len(t) == 1 else "") + ")"
+
+
+def tensor_of(desc) -> torch.Tensor | None:
+    """The data of a described tensor, or None when it was not a tensor."""
+    if isinstance(desc, dict) and desc.get("kind") == "tensor" and "data" in desc:
+        return desc["data"]
+    return None
+
+
+def what(desc) -> str:
+    """A short description of a returned value, for messages."""
+    if not isinstance(desc, dict):
+        return repr(desc)
+    kind = desc.get("kind")
+    if kind == "tensor":
+        return f"a {desc['dtype']} tensor of shape {shape(desc['shape'])}"
+    if kind == "ndarray":
+        return f"a numpy array of shape {shape(desc['shape'])}"
+    if kind == "none":
+        return "None"
+    if kind == "number":
+        return f"the number {desc['value']}"
+    if kind in ("tuple", "list"):
+        inner = ", ".join(what(i) for i in desc.get("items", [])[:3])
+        return f"a {kind} of {desc.get('length')} ({inner}{', ...' if desc.get('length', 0) > 3 else ''})"
+    return f"an object of type {desc.get('type')}"
+
+
+def close(a: torch.Tensor, b: torch.Tensor, rtol=1e-4, atol=1e-5) -> bool:
+    return a.shape == b.shape and bool(torch.allclose(a.double(), b.double(), rtol=rtol, atol=atol))
+
+
+def fmt(x: float) -> str:
+    return f"{x:.4g}"
+
+
+def not_tensor(function: str, desc) -> Verdict:
+    if isinstance(desc, dict) and desc.get("kind") == "ndarray":
+        return fail("any.numpy_returned", function=function, observed=what(desc))
+    return fail("any.wrong_type", function=function, observed=what(desc), expected="a tensor")

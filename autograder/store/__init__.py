@@ -1,0 +1,1 @@
+"""Where gradings are kept: the SQLite gradebook."""

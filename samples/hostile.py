@@ -1,0 +1,176 @@
+"""Hostile submissions: real code that tries to fool, stall or escape the grader.
+
+Each is the reference solution plus an attack. Where an attack could succeed
+without anyone noticing, the submission turns its success into a visible grade:
+it breaks one function (`squared_loss` returns zeros) only if the attack worked.
+"""
+from __future__ import annotations
+
+from samples.mutants import REFERENCE, replace_function
+
+MARK = "autograder-hostile-marker"
+
+
+def _if_escaped(condition: str) -> str:
+    """squared_loss is right unless `condition` holds (the attack worked)."""
+    old, new = replace_function("squared_loss", f'''
+def squared_loss(y_hat, y):
+    if {condition}:
+        return torch.zeros_like(y_hat)
+    return (y_hat - y.reshape(y_hat.shape)) ** 2 / 2
+''')
+    return REFERENCE.replace(old, new)
+
+
+def with_function(function: str, body: str) -> str:
+    old, new = replace_function(function, body)
+    return REFERENCE.replace(old, new)
+
+
+def _attempt(code: str) -> str:
+    """Python for a function `_worked()` that returns True when `code` ran without error."""
+    body = "\n".join("        " + line for line in code.strip().splitlines())
+    return f"""
+def _worked():
+    try:
+{body}
+        return True
+    except Exception:
+        return False
+"""
+
+
+ROOT_POWER = {
+    "setuid(0)": "import os\nos.setuid(0)",
+    "raise a hard rlimit": ("import resource\nsoft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)\n"
+                            "resource.setrlimit(resource.RLIMIT_NOFILE, (hard + 1, hard + 1))"),
+    "has capabilities": ("caps = [l for l in open('/proc/self/status') if l.startswith('CapEff')][0]\n"
+                         "assert int(caps.split()[1], 16) != 0"),
+    "may gain privileges": ("flag = [l for l in open('/proc/self/status') if l.startswith('NoNewPrivs')][0]\n"
+                            "assert flag.split()[1] == '0'"),
+    # pid 1 is the sandbox's own init (a forked worker, or the spawned `cat`) only
+    # inside its PID namespace
+    "sees processes outside": ("cmd = open('/proc/1/cmdline', 'rb').read()\n"
+                               "assert b'autograder.sandbox.far' not in cmd and not cmd.endswith(b'/cat\\0')"),
+    "network": ("import socket\ns = socket.create_connection(('127.0.0.1', PORT), timeout=1)\n"
+                "s.close()"),
+    "mount": "import ctypes\nassert ctypes.CDLL(None).mount(b'none', b'/mnt', b'tmpfs', 0, None) == 0",
+}
+
+
+def root_power(name: str, port: int = 9) -> str:
+    return _if_escaped("_worked()") + _attempt(ROOT_POWER[name].replace("PORT", str(port)))
+
+
+def reads(path: str) -> str:
+    """Breaks squared_loss if it can read ``path``."""
+    return _if_escaped("_worked()") + _attempt(f"open({path!r}, 'rb').read(1)\nimport os\n"
+                                               f"assert os.listdir({path!r}) if os.path.isdir({path!r}) else True")
+
+
+def env_leak(variable: str) -> str:
+    return _if_escaped(f"'{variable}' in __import__('os').environ or "
+                       f"b'{variable}' in _proc_environ()") + '''
+def _proc_environ():
+    data = b""
+    import os
+    for pid in os.listdir("/proc"):
+        try:
+            data += open(f"/proc/{pid}/environ", "rb").read()
+        except Exception:
+            pass
+    return data
+'''
+
+
+KILL_ALL_AT_IMPORT = REFERENCE + "\nimport os, signal\nos.kill(-1, signal.SIGKILL)\n"
+KILL_ALL_IN_FUNCTION = with_function("sgd", """
+def sgd(params, lr, batch_size):
+    import os, signal
+    os.kill(-1, signal.SIGKILL)
+""")
+
+SLEEP = with_function("linreg", "def linreg(X, w, b):\n    import time\n    time.sleep(1000)\n")
+IGNORES_SIGNALS = with_function("linreg", """
+def linreg(X, w, b):
+    import signal
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    while True:
+        pass
+""")
+
+MEMORY_BOMB = with_function("squared_loss", """
+def squared_loss(y_hat, y):
+    hoard = []
+    while True:
+        hoard.append(bytearray(256 * 2**20))
+""")
+HUGE_RETURN = with_function("squared_loss", """
+def squared_loss(y_hat, y):
+    big = torch.zeros(1_000_000)
+    return [big] * 100          # 4 MB in memory, 400 MB to report
+""")
+STDOUT_FLOOD = REFERENCE + "\nimport os\nfor _ in range(300):\n    os.write(1, b'x' * 2**20)\n"
+DEEP_RECURSION = with_function("linreg", """
+def linreg(X, w, b):
+    import sys
+    sys.setrecursionlimit(10**8)
+    def down(n):
+        return down(n + 1) + 1
+    return down(0)
+""")
+FILL_DISK = REFERENCE + f"""
+import os, tempfile
+for folder in (os.getcwd(), os.path.expanduser("~"), tempfile.gettempdir(), "/tmp", "/var/tmp", "/dev/shm"):
+    try:
+        for i in range(100000):
+            with open(os.path.join(folder, f"{MARK}-{{i}}"), "wb") as f:
+                f.write(b"x" * 2**20)
+    except OSError:
+        pass
+"""
+
+PROCESSES = REFERENCE + f"""
+import os, subprocess, threading, time, multiprocessing
+subprocess.Popen(["sleep", "987651"])
+subprocess.Popen(["setsid", "sleep", "987652"])
+if os.fork() == 0:
+    os.setsid()
+    if os.fork() == 0:
+        os.execvp("sleep", ["sleep", "987653"])
+    os._exit(0)
+def spin():
+    while True:
+        time.sleep(0.1)
+threading.Thread(target=spin).start()
+multiprocessing.Process(target=spin, name="{MARK}").start()
+"""
+
+
+def forgery(out_dir: str) -> str:
+    """Patches torch and builtins, prints a fake report and writes fake result files;
+    its squared_loss is wrong (no reshape), so it must still lose those points."""
+    source = REFERENCE.replace("(y_hat - y.reshape(y_hat.shape)) ** 2 / 2", "(y_hat - y) ** 2 / 2")
+    return source + f"""
+import builtins, json, os, tempfile
+import numpy, torch
+torch.allclose = lambda *a, **k: True
+torch.equal = lambda *a, **k: True
+numpy.allclose = lambda *a, **k: True
+builtins.print = lambda *a, **k: None
+__import__("sys").stdout.write("All tests passed. Score: 23/23")
+fake = json.dumps({{"score": 23, "tests": []}})
+for folder in (os.getcwd(), os.path.expanduser("~"), tempfile.gettempdir(), "/tmp", {out_dir!r},
+               os.path.join({out_dir!r}, "forger")):
+    for name in ("results.json", "grades.csv"):
+        try:
+            with open(os.path.join(folder, name), "w") as f:
+                f.write(fake)
+        except OSError:
+            pass
+"""
+
+
+SYNTAX_ERROR = "def synthetic_data(w, b, num_examples)\n    return None\n"
+WRONG_TYPES = with_function("synthetic_data", "def synthetic_data(w, b, num_examples):\n    return 'X, y'\n")
