@@ -23,6 +23,7 @@ from autograder.grader.many import Grader  # noqa: E402
 from autograder.inputs.discover import Source  # noqa: E402
 from autograder.inputs.read import load  # noqa: E402
 from autograder.sinks import Each  # noqa: E402
+from measure import print_beside  # noqa: E402
 from samples import hostile  # noqa: E402
 from samples.mutants import MUTANTS, REFERENCE  # noqa: E402
 
@@ -87,12 +88,8 @@ def main() -> None:
             grader.grade(sub)
             rows.append((name, time.perf_counter() - start))
     print(f"sandbox: {grader.zygote.sandbox['mode']} mode")
-    print(f"{'what':<48} {'seconds':>9} {'vs fresh import torch':>22}")
-    label = 'baseline: fresh python -c "import torch"'
-    print(f"{label:<48} {baseline:>9.3f} {'1.00x':>22}")
-    print(f"{'warm worker start (once per run)':<48} {warmup:>9.3f} {warmup / baseline:>21.2f}x")
-    for what, secs in rows:
-        print(f"{what:<48} {secs:>9.3f} {secs / baseline:>21.2f}x")
+    print_beside([('baseline: fresh python -c "import torch"', baseline),
+                  ("warm worker start (once per run)", warmup), *rows], baseline)
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""Wall time and peak memory of a command's whole process tree, for the benchmarks.
+"""Wall time and peak memory of a command's whole process tree, and the side-by-side table, for the benchmarks.
 
 Peak memory is the sum of PSS over the command's process and every descendant,
 read from /proc/<pid>/smaps_rollup (RSS where that is missing) every
@@ -148,3 +148,11 @@ def measured(cmd: list[str], cwd: Path, log: Path, timeout: float,
         # whatever the tool left behind (a kernel it started in its own session)
         sampler.kill_all()
     return Run(rc, seconds, sampler.peak_kb / 1024, log, sampler.cpu_seconds)
+
+
+def print_beside(rows: list[tuple[str, float]], baseline: float, head: str = "what",
+                 versus: str = "vs fresh import torch", width: int = 48) -> None:
+    """Seconds per row, beside their ratio to the baseline measured in the same run."""
+    print(f"{head:<{width}} {'seconds':>9} {versus:>{len(versus) + 1}}")
+    for what, secs in rows:
+        print(f"{what:<{width}} {secs:>9.3f} {secs / baseline:>{len(versus)}.2f}x")

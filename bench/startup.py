@@ -22,6 +22,7 @@ sys.path.insert(0, str(ROOT))
 from autograder.model import CheckResult, Report  # noqa: E402
 from autograder.spec import CHECKS  # noqa: E402
 from autograder.store.gradebook import Gradebook  # noqa: E402
+from measure import print_beside  # noqa: E402
 
 
 def seconds(cmd: list[str], cwd: Path, repeats: int, expect: int) -> float:
@@ -63,9 +64,7 @@ def main() -> None:
     measured = [(what, seconds(cmd, tmp, repeats, expect)) for what, cmd, expect in rows]
     baseline = measured[0][1]
     print(f"median of {repeats} runs each, in a fresh interpreter")
-    print(f"{'command':<44} {'seconds':>9} {'vs import torch':>16}")
-    for what, secs in measured:
-        print(f"{what:<44} {secs:>9.3f} {secs / baseline:>15.2f}x")
+    print_beside(measured, baseline, head="command", versus="vs import torch", width=44)
 
 
 if __name__ == "__main__":

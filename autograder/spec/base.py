@@ -85,3 +85,15 @@ def not_tensor(function: str, desc) -> Verdict:
     if isinstance(desc, dict) and desc.get("kind") == "ndarray":
         return fail("any.numpy_returned", function=function, observed=what(desc))
     return fail("any.wrong_type", function=function, observed=what(desc), expected="a tensor")
+
+
+def tensor_pair(desc, function: str, not_a_pair: str):
+    """The descriptions (X, y) of a returned pair of tensors, or the failing Verdict:
+    ``not_a_pair`` when it is no pair, a wrong type when either is no tensor."""
+    if desc.get("kind") not in ("tuple", "list") or desc.get("length") != 2:
+        return fail(not_a_pair, observed=what(desc))
+    X, y = desc["items"]
+    for part in (X, y):
+        if tensor_of(part) is None:
+            return not_tensor(function, part)
+    return X, y

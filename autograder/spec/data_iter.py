@@ -5,8 +5,8 @@ import math
 
 import torch
 
-from autograder.model import fail, PASS
-from autograder.spec.base import Draw, fmt, not_tensor, what, Z
+from autograder.model import fail, PASS, Verdict
+from autograder.spec.base import Draw, fmt, tensor_of, tensor_pair, what, Z
 
 F = "data_iter"
 
@@ -60,13 +60,10 @@ def _parse_epochs(obs):
                         cap=obs.probe.inputs["max_batches"])
         batches = []
         for item in ep["batches"]:
-            if item.get("kind") not in ("tuple", "list") or item.get("length") != 2:
-                return fail("data_iter.not_pairs", observed=what(item))
-            X, y = item["items"]
-            for part in (X, y):
-                if part.get("kind") != "tensor" or "data" not in part:
-                    return not_tensor(F, part)
-            Xd, yd = X["data"], y["data"]
+            pair = tensor_pair(item, F, "data_iter.not_pairs")
+            if isinstance(pair, Verdict):
+                return pair
+            Xd, yd = (tensor_of(part) for part in pair)
             if Xd.dim() != 2 or Xd.shape[1] != obs.probe.inputs["features"].shape[1] \
                     or yd.numel() != Xd.shape[0]:
                 return fail("data_iter.not_pairs", observed=f"a batch of X {tuple(Xd.shape)} "

@@ -6,7 +6,7 @@ import math
 import torch
 
 from autograder.model import fail, Observation, PASS
-from autograder.spec.base import Draw, fmt, not_tensor, shape, what, Z
+from autograder.spec.base import Draw, fmt, shape, tensor_pair, Z
 
 F = "synthetic_data"
 
@@ -33,14 +33,7 @@ PROBES = {"k1": _probe(1, 1500), "k3": _probe(3, 2000), "k5": _probe(5, 1000)}
 
 def _pair(obs: Observation):
     """(X, y) tensors, or a failing verdict."""
-    out = obs.result["returned"]
-    if out.get("kind") not in ("tuple", "list") or out.get("length") != 2:
-        return fail("synthetic_data.not_a_pair", observed=what(out))
-    X, y = out["items"]
-    for item in (X, y):
-        if item.get("kind") != "tensor" or "data" not in item:
-            return not_tensor(F, item)
-    return X, y
+    return tensor_pair(obs.result["returned"], F, "synthetic_data.not_a_pair")
 
 
 def returns_pair(obs):
