@@ -1,4 +1,4 @@
-"""The course's settings: course.yaml -> Settings (points, visibility, limits, seed, language), the secret. No torch."""
+"""The course's settings, from course.yaml: points, visibility, limits, seed, language, secret. No torch."""
 from autograder.course.settings import (CheckSetting, Limits, Settings, default_config, find_config,
                                         load, parse, read_secret)
 from autograder.errors import ConfigError

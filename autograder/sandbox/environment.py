@@ -1,4 +1,4 @@
-"""What a submission's process may see of the grader: its environment (an allowlist) and the paths hidden from it.
+"""What a submission may see of the grader: an allowlisted environment, and the paths hidden from it.
 
 Torch-free and shared by both sides: the near side starts the zygote with this
 environment, and the far side rebuilds it in each submission's scratch directory.

@@ -1,4 +1,4 @@
-"""The protocol between the two sides: every message type, and frames of a JSON header plus raw tensor bytes. Never pickle.
+"""The protocol between the two sides: every message type, and frames of JSON plus raw tensor bytes.
 
 A frame is ``<u32 header length><u64 payload length><header JSON><payload>``.
 Tensors anywhere in a message are replaced in the JSON by ``{"$t": i}`` and

@@ -1,4 +1,4 @@
-"""Checks of data_iter(batch_size, features, labels)."""
+"""How data_iter(batch_size, features, labels) is graded: its probes' inputs, its judges, what its exceptions mean."""
 from __future__ import annotations
 
 import math

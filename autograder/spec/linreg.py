@@ -1,4 +1,4 @@
-"""Checks of linreg(X, w, b)."""
+"""How linreg(X, w, b) is graded: its probes' inputs, its judges, what its exceptions mean."""
 from __future__ import annotations
 
 import torch

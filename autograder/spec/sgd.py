@@ -1,4 +1,4 @@
-"""Checks of sgd(params, lr, batch_size)."""
+"""How sgd(params, lr, batch_size) is graded: its probes' inputs, its judges, what its exceptions mean."""
 from __future__ import annotations
 
 import torch

@@ -1,4 +1,4 @@
-"""Checks of squared_loss(y_hat, y)."""
+"""How squared_loss(y_hat, y) is graded: its probes' inputs, its judges, what its exceptions mean."""
 from __future__ import annotations
 
 from autograder.model import fail, PASS

@@ -1,4 +1,4 @@
-"""Checks of synthetic_data(w, b, num_examples)."""
+"""How synthetic_data(w, b, num_examples) is graded: its probes' inputs, its judges, what its exceptions mean."""
 from __future__ import annotations
 
 import math

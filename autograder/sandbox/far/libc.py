@@ -1,4 +1,4 @@
-"""Thin ctypes wrappers over the Linux calls that the sandbox's kernel layers need: unshare, setns, mount, prctl, capset."""
+"""Thin ctypes wrappers over the Linux calls of the kernel layers: unshare, setns, mount, prctl, capset."""
 from __future__ import annotations
 
 import ctypes

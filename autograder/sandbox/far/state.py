@@ -1,4 +1,4 @@
-"""What one probe may change for the next, put back before each probe: the namespace, torch's and numpy's attributes, torch's switches.
+"""What a probe may change for the next one, put back before each probe: names, attributes, switches.
 
 The probes of several functions share one fork of the submission's process; this
 module makes each of them start as if it had a fork of its own.
