@@ -16,7 +16,7 @@ def test_correct_variant_gets_full_marks(grade, name):
 
 
 def test_all_variants_together_in_a_notebook_with_magics_and_d2l(grade):
-    """A notebook as students write it: magics, a failing d2l import, top-level training."""
+    """A notebook as students write it: magics, the d2l import, top-level training."""
     source = REFERENCE
     for function, body in VARIANTS.values():
         if f"def {function}(" in source:
@@ -37,4 +37,6 @@ def test_all_variants_together_in_a_notebook_with_magics_and_d2l(grade):
     ]
     report = grade(notebook(cells), kind="ipynb")
     assert report.score == report.max_score, [r.message for r in report.results if not r.passed]
-    assert any("d2l" in note for note in report.notes)
+    # The book's d2l imports (the sandbox's stand-in), check() does nothing while grading, and
+    # the magics are skipped: every statement ran, so there is nothing to note.
+    assert report.notes == (), report.notes

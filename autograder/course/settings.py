@@ -26,6 +26,7 @@ class Limits(_Frozen):
     probe_seconds: float = Field(2.0, gt=0, le=600)
     training_seconds: float = Field(10.0, gt=0, le=3600)
     cell_seconds: float = Field(5.0, gt=0, le=3600)
+    submission_seconds: float = Field(60.0, gt=0, le=36000)
     memory_mb: int = Field(256, ge=16)
     output_kb: int = Field(256, ge=1)
     file_mb: int = Field(50, ge=1)

@@ -67,6 +67,8 @@ def _from_status(check: spec.Check, obs: Observation, names: dict, limits) -> Ve
     if obs.status == "blocked":
         return fail("training.blocked", blocked=err.get("function"),
                     reason=err.get("message") or err.get("status"))
+    if obs.status == "timeout" and err.get("type") == "budget":
+        return fail("any.out_of_budget", function=function, budget=f"{limits.submission_seconds:g}")
     if obs.status == "timeout":
         limit = limits.training_seconds if function == "training" else limits.probe_seconds
         return fail("any.timed_out", function=function, limit=f"{limit:g}")
@@ -80,7 +82,9 @@ def _from_status(check: spec.Check, obs: Observation, names: dict, limits) -> Ve
 def judge(check: spec.Check, observations: dict[str, Observation], names: dict, limits) -> Verdict:
     """The Verdict of one check on what its probes observed."""
     bad = next((o for o in observations.values() if o.status != "ok"), None)
-    if bad is not None:
+    if check.function != "training" and any((o.result or {}).get("d2l") for o in observations.values()):
+        verdict = fail("any.uses_d2l", function=check.function)
+    elif bad is not None:
         verdict = _from_status(check, bad, names, limits)
     else:
         try:

@@ -41,7 +41,23 @@ def cell_notes(submission: Submission, cells: list[dict]) -> list[str]:
         if cell["status"] == "timeout":
             what = err.get("message", "it timed out")
         unit = "importing the file" if submission.kind == "py" else f"code cell {cell['index'] + 1}"
+        if cell.get("statements"):
+            notes.extend(_statement_note(submission, cell, s) for s in cell["statements"])
+            continue
         verb = {"raised": "raised", "timeout": "was stopped:", "exited": "ended the process:",
                 "crashed": "crashed:"}.get(cell["status"], cell["status"])
         notes.append(f"{unit} {verb} {what}{at}")
     return notes
+
+
+def _statement_note(submission: Submission, cell: dict, failed: dict) -> str:
+    """One top-level statement that raised or hung, and what ran instead."""
+    err = failed.get("error") or {}
+    place = "the file" if submission.kind == "py" else f"code cell {cell['index'] + 1}"
+    where = f"{place}, line {failed.get('line')} (`{failed.get('code', '')}`)"
+    if failed.get("stopped"):
+        what = err.get("message", "it did not finish in time and was stopped")
+        return f"{where}: {what}; the statements after it ran"
+    message = err.get("message")
+    what = f"raised {err.get('type', 'an error')}" + (f": {message}" if message else "")
+    return f"{where} {what}; it was skipped and the statements after it ran"

@@ -5,7 +5,9 @@ Never executes anything.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
+import tokenize
 from pathlib import Path
 
 import nbformat
@@ -58,9 +60,26 @@ def load(path: str | Path, submission_id: str | None = None) -> Submission:
     if b"\0" in raw:
         return Submission(sid, str(path), kind, sha256=sha,
                           error=f"{path}: a binary file, not Python source")
-    try:
-        source = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        return Submission(sid, str(path), kind, sha256=sha,
-                          error=f"{path}: byte {exc.start} is not UTF-8 text")
+    source, error = _python_source(path, raw)
+    if error:
+        return Submission(sid, str(path), kind, sha256=sha, error=error)
     return Submission(sid, str(path), kind, (source,), sha)
+
+
+def _python_source(path: Path, raw: bytes) -> tuple[str, str | None]:
+    """The text of a .py file decoded as Python reads it: UTF-8, unless a byte-order mark
+    or a PEP 263 line (``# -*- coding: latin-1 -*-``) in the first two lines says otherwise."""
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(raw).readline)
+    except SyntaxError as exc:
+        if "unknown encoding" in str(exc):
+            return "", f"{path}: its coding declaration names an {exc.msg}"
+        encoding = "utf-8"          # no declaration, and the first lines are not UTF-8: say where
+    try:
+        return raw.decode(encoding), None
+    except UnicodeDecodeError as exc:
+        shown = "UTF-8" if encoding.startswith("utf-8") else encoding
+        line = raw[:exc.start].count(b"\n") + 1
+        return "", (f"{path}: line {line}, byte {exc.start} is not {shown} text, the encoding "
+                    "Python reads it in")
+

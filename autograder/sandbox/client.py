@@ -188,9 +188,10 @@ class Session:
         except OSError as exc:
             self.kill(f"it could not be started ({exc})")
             return cells, None
-        per_cell = float(limits["cell_seconds"]) + GRACE
+        # the runner ends every cell by the end of the submission's budget
+        deadline = time.monotonic() + float(limits.get("submission_seconds") or 60.0) + GRACE
         while True:
-            msg = self._recv(time.monotonic() + per_cell)
+            msg = self._recv(deadline)
             if msg is None:
                 return cells, None
             if msg.get("op") == protocol.CELL:
@@ -213,7 +214,7 @@ class Session:
             return {i: _lost(self.dead) for i in ids}
         outcomes: dict[str, dict] = {}
         # the runner enforces each limit; this deadline only catches a runner that is stuck
-        patience = max(ids.values(), default=0.0) + GRACE
+        patience = max(ids.values(), default=0.0) * protocol.BACKSTOP + GRACE
         while True:
             msg = self._recv(time.monotonic() + patience)
             left = [i for i in ids if i not in outcomes]

@@ -69,6 +69,19 @@ CATALOGUE: dict[str, Mistake] = {m.id: m for m in [
        "`{function}` 未能在 {limit} 秒内完成，已被终止。",
        "Look for a loop that never ends, or an iterator that never stops.",
        "检查是否有永不结束的循环或迭代器。"),
+    _M("any.uses_d2l",
+       "`{function}` uses the book's `d2l.{function}` instead of writing it.",
+       "`{function}` 使用了书中的 `d2l.{function}`，而不是自己实现。",
+       "Write the body of `{function}` yourself; `d2l`'s plotting helpers, and `d2l.synthetic_data` "
+       "in your own training loop, are fine.",
+       "请自己写出 `{function}` 的函数体；使用 `d2l` 的绘图函数，或在自己的训练循环中使用 "
+       "`d2l.synthetic_data`，都没有问题。"),
+    _M("any.out_of_budget",
+       "`{function}` was not checked: the submission had used its whole budget of {budget} s "
+       "(cells, imports and probes together) before its turn.",
+       "`{function}` 未被检查：在轮到它之前，该提交已用完全部 {budget} 秒的时间预算（代码单元、导入和检查合计）。",
+       "Look for cells or top-level code that sleep, wait or train for long; the notes list what was stopped.",
+       "检查是否有长时间休眠、等待或训练的代码单元或顶层代码；备注中列出了被终止的部分。"),
     _M("any.lost",
        "`{function}` could not be checked: {error_message}.",
        "无法检查 `{function}`：{error_message}。",

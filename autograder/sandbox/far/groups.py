@@ -11,19 +11,36 @@ import math
 import os
 import select
 import signal
+import sys
 import time
 
 from autograder.sandbox import protocol
-from autograder.sandbox.far import libc, probes
+from autograder.sandbox.far import clock, libc, probes
 from autograder.sandbox.far.state import State
-from autograder.sandbox.far.units import exit_message, outcome_frame, stop, timed_out
+from autograder.sandbox.far.units import exit_message, outcome_frame, stop
 
 
 def _probe(ns: dict, item: dict, state: "State | None" = None):
     if state is not None:
         state.restore()
     probes.seed_everything(int(item["seed"]))
-    return probes.PROBES[item["kind"]](ns, item["inputs"])
+    function = item["function"]
+    before = _d2l_calls(function)
+    result = probes.PROBES[item["kind"]](ns, item["inputs"])
+    if function in _D2L_SAVED and isinstance(result, dict) and (
+            getattr(ns.get(function), "__d2l_saved__", False) or _d2l_calls(function) > before):
+        result["d2l"] = True   # the book's own function, or one that only calls it
+    return result
+
+
+_D2L_SAVED = ("synthetic_data", "linreg", "squared_loss", "sgd")   # the chapter's functions in d2l
+
+
+def _d2l_calls(function: str) -> int:
+    """How often the book's ``d2l.<function>`` (the sandbox's stand-in) has run in this process."""
+    module = sys.modules.get("d2l.torch")
+    calls = getattr(module, "CALLS", None)
+    return calls.get(function, 0) if isinstance(calls, dict) else 0
 
 
 def _stuck(outcome: dict) -> bool:
@@ -45,12 +62,24 @@ class _Group:
         self.fd: int | None = None
         self.started = 0.0                  # when the current item started
         self.paused: float | None = None    # when it was paused (see run_groups)
+        self.limit: clock.Limit | None = None   # the current item's, in CPU seconds
 
-    @property
-    def deadline(self) -> float:
+    def wake(self, now: float) -> float:
+        """The soonest that the current item's limit could run out."""
         if self.paused is not None:
-            return math.inf
-        return self.started + float(self.items[0]["limit"])
+            return self.limit.deadline if self.limit is not None else math.inf
+        return self.limit.wake(now) if self.limit is not None else math.inf
+
+    def expired(self, now: float) -> str | None:
+        """Why the current item must stop (``clock.Limit.reason``), or None."""
+        if self.limit is None or (self.paused is not None and now < self.limit.deadline):
+            return None
+        return self.limit.reason(now)
+
+    def next_item(self) -> None:
+        """The process goes on to the next item: its limit starts now."""
+        self.started = time.monotonic()
+        self.limit.restart(float(self.items[0]["limit"]))
 
     def pause(self, now: float) -> None:
         if self.pid is not None and self.paused is None:
@@ -61,9 +90,10 @@ class _Group:
         if self.pid is not None and self.paused is not None:
             _signal_group(self.pid, signal.SIGCONT)
             self.started += now - self.paused     # a pause does not count against the limit
+            self.limit.shift(now - self.paused)
         self.paused = None
 
-    def start(self, ns: dict) -> None:
+    def start(self, ns: dict, deadline: float) -> None:
         res_r, res_w = os.pipe()
         pid = os.fork()
         if pid == 0:
@@ -82,6 +112,7 @@ class _Group:
             os._exit(0)
         os.close(res_w)
         self.pid, self.fd, self.started, self.paused = pid, res_r, time.monotonic(), None
+        self.limit = clock.Limit(pid, float(self.items[0]["limit"]), deadline)
         self.generation += 1
 
     def stop(self) -> int | None:
@@ -130,11 +161,14 @@ def _others(item: dict) -> set:
     return set(item.get("needs") or ()) - {item["function"]}
 
 
-def run_groups(ns: dict, groups: list[dict], parallel: int, send) -> None:
+def run_groups(ns: dict, groups: list[dict], parallel: int, send, deadline: float = math.inf,
+               budget: float | None = None) -> None:
     """Run groups of probes, each group in a fork of its own, up to ``parallel`` at once.
 
     ``send(frame)`` gets one encoded ``probe`` message per item, in the order the
-    items end. Each item has its own wall-clock limit. When a group's process dies
+    items end. Each item has its own limit in CPU seconds (``clock.Limit``), and
+    every item ends by ``deadline``, the submission's budget (``budget`` seconds): the
+    items left then are reported as stopped by it, without running. When a group's process dies
     in an item, that item is reported and a new fork takes the rest. A timeout or a
     MemoryError means the item's function is not probed again: its remaining items
     get the same outcome, and every item that needs the function (training) is
@@ -142,14 +176,15 @@ def run_groups(ns: dict, groups: list[dict], parallel: int, send) -> None:
     limit. An item that needs other functions reports only once every group has
     ended, so that its verdict is the same whether it ran beside them or after them.
     """
-    _Run(ns, send).run([_Group(g) for g in groups], parallel)
+    _Run(ns, send, deadline, budget).run([_Group(g) for g in groups], parallel)
 
 
 class _Run:
     """One ``probes`` request: its groups, the ones running, and the functions found stuck."""
 
-    def __init__(self, ns: dict, send):
+    def __init__(self, ns: dict, send, deadline: float = math.inf, budget: float | None = None):
         self.ns, self.send = ns, send
+        self.deadline, self.budget = deadline, budget
         self.active: list[_Group] = []
         self.stuck: dict[str, dict] = {}      # function -> its first timeout or MemoryError
 
@@ -164,14 +199,16 @@ class _Run:
 
     def blocker(self, item: dict) -> str | None:
         """The first function, other than its own, that the item needs and that is stuck."""
-        return next((f for f in item.get("needs") or () if f in self.stuck and f != item["function"]),
-                    None)
+        return next((f for f in item.get("needs") or () if f in self.stuck and f != item["function"]
+                     and self.stuck[f]["error"].get("type") != "budget"), None)
 
     def skip(self, group: _Group) -> None:
         """Drop the leading items that cannot run: their function is stuck (they get its
         outcome) or one they need is (they are reported blocked at the end)."""
         while group.items:
             item = group.items[0]
+            if time.monotonic() >= self.deadline and item["function"] not in self.stuck:
+                self.stuck[item["function"]] = clock.stopped(float(item["limit"]), "budget", self.budget)
             first = self.stuck.get(item["function"])
             if first is not None:
                 self.report(group, item, {"status": first.get("status"), "error": first.get("error"),
@@ -189,11 +226,11 @@ class _Run:
             group.stop()
         elif running and len(group.items) != before:
             group.stop()                    # its process would run the skipped items next
-            group.start(self.ns)
+            group.start(self.ns, self.deadline)
         elif not running:
-            group.start(self.ns)
+            group.start(self.ns, self.deadline)
         else:
-            group.started = time.monotonic()
+            group.next_item()
 
     def ended(self, group: _Group, outcome: dict) -> None:
         """The group's current item ended with ``outcome`` (already reported)."""
@@ -219,7 +256,8 @@ class _Run:
     def collect(self, group: _Group) -> None:
         """Read the report of the group's current item."""
         try:
-            frame = protocol.read_frame_fd(group.fd, group.deadline)
+            # a report being written is read in full, or the wall backstop ends it
+            frame = protocol.read_frame_fd(group.fd, time.monotonic() + clock.BACKSTOP * group.limit.seconds)
             body = protocol.peek(frame) if frame is not None else None
         except protocol.Timeout:
             return                          # the deadline check takes it from here
@@ -246,16 +284,17 @@ class _Run:
                 continue
             now = time.monotonic()
             wake = _pace_dependents(self.active, now)
-            left = min([g.deadline for g in self.active] + [wake]) - now
+            left = min([g.wake(now) for g in self.active] + [wake]) - now
             ready, _, _ = select.select([g.fd for g in self.active], [], [], max(0.0, left))
             ready = {id(g): g.generation for g in self.active if g.fd in ready}
             for group in self.active:
                 # (a group restarted meanwhile has a new process: its readiness is unknown)
                 if group.items and ready.get(id(group)) == group.generation:
                     self.collect(group)
-                if group.items and time.monotonic() >= group.deadline:
+                reason = group.expired(time.monotonic()) if group.items else None
+                if reason is not None:
                     group.stop()
-                    outcome = {**timed_out(float(group.items[0]["limit"])),
+                    outcome = {**clock.stopped(float(group.items[0]["limit"]), reason, self.budget),
                                "seconds": time.monotonic() - group.started}
                     self.report(group, group.items[0], outcome)
                     self.ended(group, outcome)

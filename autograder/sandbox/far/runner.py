@@ -19,12 +19,13 @@ from __future__ import annotations
 import inspect
 import os
 import socket
+import time
 
 from autograder.sandbox import protocol
 from autograder.sandbox.far import cells, kernel
 from autograder.sandbox.far.groups import run_groups
 from autograder.sandbox.far.limits import enter as enter_limits
-from autograder.sandbox.far.units import outcome_frame, run_unit
+from autograder.sandbox.far.units import Progress, outcome_frame, run_unit
 
 def inventory(ns: dict) -> dict:
     """The callables the submission defined, with their parameter names."""
@@ -40,6 +41,43 @@ def inventory(ns: dict) -> dict:
     return found
 
 
+def _run_cell(source: str, filename: str, ns: dict, limit: float, deadline: float,
+              budget: float) -> tuple[dict | None, int | None]:
+    """Run one cell in a fork, each top-level statement under ``limit`` CPU seconds, and
+    all of it by ``deadline``, the end of the submission's ``budget``. A statement
+    that hangs is stopped, and the cell runs again from its checkpoint without it (the
+    statements before it run again: their effects died with the fork). Returns the
+    cell's outcome, with every statement that raised or hung in ``statements``, and the
+    descriptor that hands over to the fork that has the cell's effects; (None, None)
+    in that fork, which carries on as the runner."""
+    hung: dict[int, dict] = {}
+    while True:
+        progress = Progress()
+        unit = run_unit(lambda: cells.run_statements(source, filename, ns, set(hung), progress),
+                        limit, continue_in_child=True, progress=progress, deadline=deadline, budget=budget)
+        if unit.in_fork:
+            return None, None
+        outcome = unit.outcome
+        step = outcome.pop("step", -1)
+        budget_out = (outcome.get("error") or {}).get("type") == "budget"
+        if outcome.get("status") == "timeout" and step >= 0 and step not in hung and not budget_out:
+            where = cells.statement_at(source, step) or {"statement": step, "line": 0, "code": ""}
+            hung[step] = {**where, "error": {**outcome["error"], "type": "timeout"}, "stopped": True}
+            continue
+        return _with_statements(outcome, hung), unit.go_fd
+
+
+def _with_statements(outcome: dict, hung: dict[int, dict]) -> dict:
+    """A cell that ran to its end, but with statements that raised or hung, "raised"
+    (its first failure), and lists them all in ``statements``."""
+    if outcome.get("status") == "ok":
+        failed = sorted([*(outcome.pop("result", None) or []), *hung.values()],
+                        key=lambda f: f["statement"])
+        if failed:
+            outcome.update(status="raised", error=failed[0]["error"], statements=failed)
+    return outcome
+
+
 def serve(sock: socket.socket, in_namespace: bool = False) -> None:
     """Main loop of the submission's process (never returns). ``in_namespace``: it was
     forked into a PID namespace that has its init already (pidns.spawn_init)."""
@@ -50,36 +88,49 @@ def serve(sock: socket.socket, in_namespace: bool = False) -> None:
     box = msg["sandbox"]
     home = kernel.isolate(box["mode"], int(limits["scratch_mb"]), box["hide"],
                              close_fds=(sock.fileno(),), in_namespace=in_namespace)
-    enter_limits(limits, home, own_uid=box["mode"] == "root")
+    scratch = enter_limits(limits, home, own_uid=box["mode"] == "root")
     if msg["op"] == protocol.PREPARE:      # a sandbox made ahead of time: now the submission
         msg = protocol.recv(sock)
         if not msg or msg.get("op") != protocol.LOAD:
             os._exit(2)
     sub = msg["submission"]
     notebook = sub["kind"] == "ipynb"
-    ns = cells.make_namespace("__main__" if notebook else "submission")
+    file = None
+    if not notebook:        # __file__: a copy of the file in the scratch, under its own name
+        file = os.path.join(scratch, os.path.basename(sub["path"]) or "submission.py")
+        with open(file, "w", encoding="utf-8") as f:
+            f.write(sub["cells"][0] if sub["cells"] else "")
+    ns = cells.make_namespace("__main__" if notebook else "submission", file)
+    budget = float(limits.get("submission_seconds") or 60.0)
+    deadline = time.monotonic() + budget
     for index, cell in enumerate(sub["cells"]):
+        if time.monotonic() >= deadline:      # the budget is spent: the cells left do not run
+            left = len(sub["cells"]) - index
+            protocol.send(sock, {"op": protocol.CELL, "index": index, "status": "timeout", "error": {
+                "type": "budget", "message": ("it did not run" if left == 1 else
+                                             f"it and the {left - 1} cells after it did not run") + ": "
+                f"the submission had used its whole budget of {budget:g} s (limits.submission_seconds)"}})
+            break
         filename = f"<cell {index + 1}>" if notebook else "submission.py"
         source, note = cells.transform(cell) if notebook else (cell, None)
         if source is None:
             protocol.send(sock, {"op": protocol.CELL, "index": index, "status": "skipped", "note": note})
             continue
         if cells.is_declarative(source):     # no student code runs: no checkpoint needed
-            sock.sendall(outcome_frame(lambda: cells.run_source(source, filename, ns),
-                                        op=protocol.CELL, index=index))
+            outcome = protocol.peek(outcome_frame(lambda: cells.run_statements(source, filename, ns)))
+            protocol.send(sock, {"op": protocol.CELL, "index": index, **_with_statements(outcome, {})})
             continue
-        unit = run_unit(lambda: cells.run_source(source, filename, ns),
-                        float(limits["cell_seconds"]), continue_in_child=True)
-        if unit.in_fork:
+        outcome, go_fd = _run_cell(source, filename, ns, float(limits["cell_seconds"]), deadline, budget)
+        if outcome is None:
             continue   # this process ran the cell in time and is now the runner
-        protocol.send(sock, {"op": protocol.CELL, "index": index, **unit.outcome})
-        if unit.go_fd is not None:
-            os.write(unit.go_fd, b"g")   # hand over to the fork, which has the cell's effects
+        protocol.send(sock, {"op": protocol.CELL, "index": index, **outcome})
+        if go_fd is not None:
+            os.write(go_fd, b"g")   # hand over to the fork, which has the cell's effects
             os._exit(0)
     protocol.send(sock, {"op": protocol.LOADED, "names": inventory(ns)})
     while True:
         msg = protocol.recv(sock)
         if msg is None or msg.get("op") != protocol.PROBES:
             os._exit(0)
-        run_groups(ns, msg["groups"], int(msg.get("parallel") or 1), sock.sendall)
+        run_groups(ns, msg["groups"], int(msg.get("parallel") or 1), sock.sendall, deadline, budget)
         protocol.send(sock, {"op": protocol.PROBES_DONE})

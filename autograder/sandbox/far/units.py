@@ -1,4 +1,4 @@
-"""One unit of work in a fork of the submission's process, under a wall-clock limit enforced from outside it.
+"""One unit of work in a fork of the submission's process, under a CPU-time limit enforced from outside it.
 
 A unit's outcome comes back on a pipe as one protocol frame: what it returned or
 raised, and the seconds it took; a process that dies or hangs gets an outcome
@@ -6,13 +6,17 @@ that says how.
 """
 from __future__ import annotations
 
+import math
+import mmap
 import os
+import select
 import signal
+import struct
 import time
 from dataclasses import dataclass
 
 from autograder.sandbox import protocol
-from autograder.sandbox.far import cells, libc
+from autograder.sandbox.far import cells, clock, libc
 
 _SIGNAL_NAMES = {signal.SIGSEGV: "a segmentation fault (SIGSEGV)", signal.SIGABRT: "an abort (SIGABRT)",
                  signal.SIGBUS: "a bus error (SIGBUS)", signal.SIGFPE: "a floating-point exception (SIGFPE)",
@@ -37,8 +41,29 @@ class Unit:
     go_fd: int | None = None      # write b"g" here to let a finished cell's fork carry on
 
 
-def run_unit(func, limit: float, continue_in_child: bool) -> Unit:
-    """Run ``func`` in a fork with a wall-clock limit and report its outcome."""
+class Progress:
+    """Which step of a unit runs now (a top-level statement of a cell), in memory shared
+    with the unit's fork: the limit applies to each step, and a hang names its step."""
+
+    _CELL = struct.Struct("q")
+
+    def __init__(self):
+        self._mem = mmap.mmap(-1, self._CELL.size)
+        self.at(-1)
+
+    def at(self, step: int) -> None:
+        self._CELL.pack_into(self._mem, 0, step)
+
+    def current(self) -> int:
+        return self._CELL.unpack_from(self._mem, 0)[0]
+
+
+def run_unit(func, limit: float, continue_in_child: bool, progress: Progress | None = None,
+             deadline: float = math.inf, budget: float | None = None) -> Unit:
+    """Run ``func`` in a fork and report its outcome, with a limit of ``limit`` CPU
+    seconds (``clock.Limit``) and the submission's wall-clock ``deadline``. With
+    ``progress``, the limit is for each step that ``func`` announces there, and a
+    timeout's outcome names the step (``"step"``)."""
     res_r, res_w = os.pipe()
     go_r, go_w = os.pipe()
     start = time.monotonic()
@@ -62,7 +87,7 @@ def run_unit(func, limit: float, continue_in_child: bool) -> Unit:
         return Unit(None, True)
     os.close(res_w)
     os.close(go_r)
-    outcome = _read_outcome(res_r, start, limit)
+    outcome = _await_outcome(res_r, clock.Limit(pid, limit, deadline), progress, budget)
     os.close(res_r)
     if _finished(outcome) and continue_in_child:
         outcome["seconds"] = time.monotonic() - start
@@ -91,15 +116,33 @@ def outcome_frame(func, **extra) -> bytes:
             "message": f"the result could not be reported: {exc or type(exc).__name__}", "where": None}})
 
 
-def _read_outcome(fd: int, start: float, limit: float) -> dict | None:
-    """The next outcome from a unit's pipe; None when the unit died without one."""
-    try:
-        frame = protocol.read_frame_fd(fd, start + limit)
-        return protocol.decode(frame) if frame is not None else None
-    except protocol.Timeout:
-        return timed_out(limit)
-    except protocol.WireError as exc:
-        return {"status": "crashed", "error": {"type": "wire", "message": str(exc)}}
+def _await_outcome(fd: int, limit: clock.Limit, progress: Progress | None,
+                   budget: float | None) -> dict | None:
+    """The unit's outcome from its pipe; None when it died without one. The limit
+    restarts whenever ``progress`` moves on to another step."""
+    step = progress.current() if progress is not None else -1
+    while True:
+        now = time.monotonic()
+        if progress is not None and progress.current() != step:
+            step = progress.current()
+            limit.restart()
+        reason = limit.reason(now)
+        if reason is not None:
+            return _at(clock.stopped(limit.seconds, reason, budget), progress, step)
+        ready, _, _ = select.select([fd], [], [], max(0.0, limit.wake(now) - now))
+        if not ready:
+            continue
+        try:   # the frame is being written: it is read in full, or the wall backstop ends it
+            frame = protocol.read_frame_fd(fd, now + clock.BACKSTOP * limit.seconds)
+            return protocol.decode(frame) if frame is not None else None
+        except protocol.Timeout:
+            return _at(clock.stopped(limit.seconds, "wall"), progress, step)
+        except protocol.WireError as exc:
+            return {"status": "crashed", "error": {"type": "wire", "message": str(exc)}}
+
+
+def _at(outcome: dict, progress: Progress | None, step: int) -> dict:
+    return {**outcome, "step": step} if progress is not None else outcome
 
 
 def _finished(outcome: dict | None) -> bool:
@@ -114,11 +157,3 @@ def stop(pid: int, kill: bool) -> int:
         except OSError:
             pass
     return os.waitpid(pid, 0)[1]
-
-
-
-
-def timed_out(limit: float) -> dict:
-    """The outcome of a unit stopped at its wall-clock limit."""
-    return {"status": "timeout", "error": {"type": "timeout", "message":
-            f"it did not finish within the {limit:g} s limit and was stopped"}}

@@ -88,7 +88,9 @@ def main() -> None:
     torch.set_num_threads(1)          # before any fork: no OpenMP pool to deadlock in children
     torch.set_num_interop_threads(1)
     from autograder.sandbox import protocol
-    from autograder.sandbox.far import detect, libc, probes, runner, state
+    from autograder.sandbox.far import cells, detect, libc, probes, runner, state
+
+    sys.path.insert(0, str(cells.SHIMS))   # IPython and d2l as the sandbox offers them
 
     probes.seed_everything(0)   # warm the generators: a first seed in every fork costs ~15 ms
     state.remember_pristine()   # shared by every fork: a probe group need not copy torch's attributes

@@ -1,0 +1,93 @@
+"""Limits in CPU seconds, read from outside the process they limit, with a wall-clock backstop.
+
+A correct unit needs the same CPU time however busy the machine is, so its limit
+is counted in CPU seconds of its process (all its threads, and the children it has
+reaped), read from ``/proc/<pid>/stat`` by the process that waits for it. A unit
+that waits instead of computing (``time.sleep``, a blocking read) uses no CPU: it
+is stopped at ``BACKSTOP`` times its limit of wall-clock time. Where ``/proc``
+cannot be read, the limit is wall-clock time, as it was.
+"""
+from __future__ import annotations
+
+import math
+import os
+import time
+
+from autograder.sandbox.protocol import BACKSTOP
+
+POLL = 0.25             # seconds: the longest wait between two readings of a busy process
+_TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def cpu_seconds(pid: int) -> float | None:
+    """CPU seconds used by ``pid`` and its reaped children; None if it cannot be read."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            data = f.read()
+    except OSError:
+        return None
+    fields = data[data.rfind(b")") + 2:].split()      # after "pid (comm) "; comm may hold spaces
+    try:
+        return sum(int(x) for x in fields[11:15]) / _TICK  # utime stime cutime cstime
+    except ValueError:
+        return None
+
+
+class Limit:
+    """``seconds`` of CPU time for ``pid``, from now, and ``BACKSTOP`` times as much wall time.
+
+    ``deadline`` (monotonic) is a wall-clock end that no restart moves: the submission's
+    budget. ``reason()`` says which limit ran out."""
+
+    def __init__(self, pid: int, seconds: float, deadline: float = math.inf):
+        self.pid, self.seconds, self.deadline = pid, seconds, deadline
+        self.restart()
+
+    def restart(self, seconds: float | None = None) -> None:
+        """Start the limit again (the next step of a unit, the next probe of a group)."""
+        if seconds is not None:
+            self.seconds = seconds
+        self.started = time.monotonic()
+        self.cpu_at_start = cpu_seconds(self.pid)
+
+    def shift(self, seconds: float) -> None:
+        """Do not count ``seconds`` of wall time (the process was stopped meanwhile)."""
+        self.started += seconds
+
+    def used(self, now: float) -> float:
+        """CPU seconds used since the start; wall seconds where CPU time cannot be read."""
+        cpu = cpu_seconds(self.pid) if self.cpu_at_start is not None else None
+        return now - self.started if cpu is None else cpu - self.cpu_at_start
+
+    def reason(self, now: float | None = None) -> str | None:
+        """None while within every limit; else "cpu", "wall" (the backstop), "budget", or
+        "time" (the limit in wall time, where CPU time cannot be read)."""
+        now = time.monotonic() if now is None else now
+        if now >= self.deadline:
+            return "budget"
+        if now >= self.started + BACKSTOP * self.seconds:
+            return "wall"
+        if self.used(now) >= self.seconds:
+            return "cpu" if self.cpu_at_start is not None else "time"
+        return None
+
+    def wake(self, now: float) -> float:
+        """The soonest (monotonic) that a limit could run out: one thread uses CPU time
+        no faster than wall time, so the CPU limit cannot end before what is left of it."""
+        left = max(self.seconds - self.used(now), 0.005)
+        return min(now + min(left, POLL), self.started + BACKSTOP * self.seconds, self.deadline)
+
+
+def stopped(limit: float, reason: str, budget: float | None = None) -> dict:
+    """The outcome of a unit stopped by ``reason`` (see ``Limit.reason``)."""
+    if reason == "budget":
+        message = (f"the submission had used its whole budget of {budget:g} s "
+                   "(limits.submission_seconds) and it was stopped")
+        return {"status": "timeout", "error": {"type": "budget", "message": message}}
+    if reason in ("cpu", "time"):
+        kind = " (CPU time)" if reason == "cpu" else ""
+        message = f"it did not finish within the {limit:g} s limit{kind} and was stopped"
+    else:
+        message = (f"it was still running after {BACKSTOP * limit:g} s, three times its {limit:g} s "
+                   "limit, while it waited (time.sleep or a blocking read), and was stopped")
+    return {"status": "timeout", "error": {"type": "timeout", "message": message}}
