@@ -71,6 +71,8 @@ MUTANTS = [
            "range(0, num_examples, batch_size)", "range(0, num_examples - batch_size + 1, batch_size)"),
     Mutant("samples with replacement", "data_iter", "data_iter.with_replacement",
            "random.shuffle(indices)", "indices = [random.randrange(num_examples) for _ in indices]"),
+    Mutant("random.shuffle on the features tensor", "data_iter", "data_iter.shuffles_tensor",
+           "random.shuffle(indices)", "random.shuffle(features)"),
     Mutant("never stops", "data_iter", "data_iter.endless",
            "    for i in range(0, num_examples, batch_size):", "    while True:\n        i = 0"),
     Mutant("labels not shuffled with features", "data_iter", "data_iter.misaligned",

@@ -180,3 +180,12 @@ def test_cells_that_sleep_cannot_hold_a_slot_past_the_submissions_budget(grade, 
     assert {r.mistake for r in report.results} == {"any.out_of_budget"}, _lost(report)
     assert "whole budget of 4 s" in report.results[0].message
     assert any("cells after it did not run" in note for note in report.notes), report.notes
+
+
+def test_import_d2l_then_d2l_torch(grade):
+    source = REFERENCE + ("\nimport d2l\nd2l.torch.set_figsize()\nd2l.torch.use_svg_display()\n"
+                          "timer = d2l.torch.Timer()\nX = d2l.torch.normal(0, 1, (3, 2))\n"
+                          "d2l.torch.plt.plot([1, 2], [3, 4])\nassert timer.stop() >= 0\n")
+    report = grade(source)
+    assert report.score == report.max_score, _lost(report)
+    assert report.notes == (), report.notes

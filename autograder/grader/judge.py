@@ -27,12 +27,27 @@ def _signature_problem(function: str, names: dict) -> dict | None:
 
 
 def _suggestion(function: str, names: dict) -> str | None:
+    """The name the student most likely meant: the closest by edit distance (a typo such as
+    `linereg`), else a known alias (`net` for linreg), else a near match by difflib."""
     candidates = [n for n in names if n not in spec.SIGNATURES]
+    near = sorted((_distance(function.lower(), n.lower()), n) for n in candidates)
+    if near and near[0][0] <= max(1, len(function) // 4):
+        return near[0][1]
     for alias in spec.ALIASES.get(function, ()):
         if alias in candidates:
             return alias
     close = difflib.get_close_matches(function, candidates, n=1, cutoff=0.6)
     return close[0] if close else None
+
+
+def _distance(a: str, b: str) -> int:
+    """Levenshtein distance: insertions, deletions and substitutions."""
+    row = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        prev, row[0] = row[0], i
+        for j, cb in enumerate(b, 1):
+            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (ca != cb))
+    return row[-1]
 
 
 def _from_status(check: spec.Check, obs: Observation, names: dict, limits) -> Verdict:
@@ -69,6 +84,8 @@ def _from_status(check: spec.Check, obs: Observation, names: dict, limits) -> Ve
                     reason=err.get("message") or err.get("status"))
     if obs.status == "timeout" and err.get("type") == "budget":
         return fail("any.out_of_budget", function=function, budget=f"{limits.submission_seconds:g}")
+    if obs.status == "timeout" and function == "training" and err.get("inside") in spec.FUNCTIONS:
+        return fail("training.timed_out", inside=err["inside"], limit=f"{limits.training_seconds:g}")
     if obs.status == "timeout":
         limit = limits.training_seconds if function == "training" else limits.probe_seconds
         return fail("any.timed_out", function=function, limit=f"{limit:g}")

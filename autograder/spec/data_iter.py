@@ -106,6 +106,8 @@ def _each_once(o, batches):
         return PASS
     if distinct == ids.numel() == n - n % bs:
         return fail("data_iter.drops_last", n=n, batch_size=bs, seen=ids.numel(), remainder=n % bs)
+    if distinct < ids.numel() and (o.result or {}).get("features_changed"):
+        return fail("data_iter.shuffles_tensor", duplicates=ids.numel() - distinct)
     if distinct < ids.numel():
         return fail("data_iter.with_replacement", duplicates=ids.numel() - distinct,
                     missing=n - distinct)

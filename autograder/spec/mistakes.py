@@ -194,6 +194,16 @@ CATALOGUE: dict[str, Mistake] = {m.id: m for m in [
        "一轮中有 {duplicates} 个样本出现了多次，{missing} 个从未出现：索引是有放回抽样的。",
        "Shuffle a list of all indices (`random.shuffle` or `torch.randperm`) instead of drawing random indices.",
        "打乱全部索引（`random.shuffle` 或 `torch.randperm`），而不是随机抽取索引。"),
+    _M("data_iter.shuffles_tensor",
+       "`data_iter` shuffled the features tensor itself (`random.shuffle` on a tensor): swapping "
+       "rows of a tensor goes through views, so {duplicates} rows were copied over others, and the "
+       "caller's `features` were changed.",
+       "`data_iter` 直接打乱了特征张量本身（对张量调用 `random.shuffle`）：张量的行交换经过视图，"
+       "因此有 {duplicates} 行覆盖了其他行，调用者的 `features` 也被改变了。",
+       "Shuffle a list of indices instead: `indices = list(range(num_examples))`, "
+       "`random.shuffle(indices)`, then index `features` and `labels` with a batch of them.",
+       "改为打乱索引列表：`indices = list(range(num_examples))`，`random.shuffle(indices)`，"
+       "再用一批索引去取 `features` 和 `labels`。"),
     _M("data_iter.not_each_once",
        "one pass did not cover each of the {n} examples exactly once ({seen} rows, {distinct} distinct).",
        "一轮没有恰好覆盖 {n} 个样本各一次（{seen} 行，{distinct} 个不同）。",
@@ -353,6 +363,13 @@ CATALOGUE: dict[str, Mistake] = {m.id: m for m in [
        "训练发散了：每轮损失为 {losses}。",
        "A step that is too large (no division by batch_size) or in the wrong direction makes the loss blow up.",
        "步长过大（没有除以 batch_size）或方向错误会使损失爆炸。"),
+    _M("training.timed_out",
+       "training did not finish within {limit} s and was stopped while it was inside `{inside}`.",
+       "训练未能在 {limit} 秒内完成，被终止时正在执行 `{inside}`。",
+       "Look in `{inside}` for a loop that never ends or work that grows with every call; "
+       "its own checks passed on small inputs, so try it on 1000 examples.",
+       "检查 `{inside}` 中是否有永不结束的循环，或每次调用都变慢的计算；它在小输入上通过了自身检查，"
+       "请用 1000 个样本试试。"),
     _M("training.blocked",
        "training was not graded: `{blocked}` failed in its own checks ({reason}), and training calls it.",
        "训练未评分：`{blocked}` 在自身检查中失败（{reason}），而训练会调用它。",

@@ -17,7 +17,7 @@ import time
 from autograder.sandbox import protocol
 from autograder.sandbox.far import clock, libc, probes
 from autograder.sandbox.far.state import State
-from autograder.sandbox.far.units import exit_message, outcome_frame, stop
+from autograder.sandbox.far.units import Progress, exit_message, outcome_frame, stop
 
 
 def _probe(ns: dict, item: dict, state: "State | None" = None):
@@ -93,12 +93,13 @@ class _Group:
             self.limit.shift(now - self.paused)
         self.paused = None
 
-    def start(self, ns: dict, deadline: float) -> None:
+    def start(self, ns: dict, deadline: float, inside: Progress | None = None) -> None:
         res_r, res_w = os.pipe()
         pid = os.fork()
         if pid == 0:
             os.close(res_r)
             os.setpgid(0, 0)
+            probes.INSIDE = inside
             # every probe starts from the namespace and torch's settings as the cells
             # left them, whatever the probes before it in this process changed
             state = State(ns)
@@ -185,6 +186,7 @@ class _Run:
     def __init__(self, ns: dict, send, deadline: float = math.inf, budget: float | None = None):
         self.ns, self.send = ns, send
         self.deadline, self.budget = deadline, budget
+        self.inside = Progress()              # which function training is inside (probes.INSIDE)
         self.active: list[_Group] = []
         self.stuck: dict[str, dict] = {}      # function -> its first timeout or MemoryError
 
@@ -226,9 +228,9 @@ class _Run:
             group.stop()
         elif running and len(group.items) != before:
             group.stop()                    # its process would run the skipped items next
-            group.start(self.ns, self.deadline)
+            group.start(self.ns, self.deadline, self.inside)
         elif not running:
-            group.start(self.ns, self.deadline)
+            group.start(self.ns, self.deadline, self.inside)
         else:
             group.next_item()
 
@@ -296,6 +298,9 @@ class _Run:
                     group.stop()
                     outcome = {**clock.stopped(float(group.items[0]["limit"]), reason, self.budget),
                                "seconds": time.monotonic() - group.started}
+                    if group.items[0]["function"] == "training" and \
+                            0 <= self.inside.current() < len(probes.TRAINING_CALLS):
+                        outcome["error"]["inside"] = probes.TRAINING_CALLS[self.inside.current()]
                     self.report(group, group.items[0], outcome)
                     self.ended(group, outcome)
         for group in everyone:           # the held reports, now that everything has ended

@@ -67,6 +67,7 @@ def probe_data_iter(ns, inputs):
     fn = _function(ns, "data_iter")
     epochs = []
     cap = int(inputs["max_batches"])
+    original = inputs["features"].clone()
     for _ in range(int(inputs["epochs"])):
         result = fn(int(inputs["batch_size"]), inputs["features"], inputs["labels"])
         try:
@@ -81,7 +82,8 @@ def probe_data_iter(ns, inputs):
                 break
             batches.append(describe(item))
         epochs.append({"iterable": True, "batches": batches, "truncated": truncated})
-    return {"epochs": epochs}
+    # random.shuffle on a tensor swaps rows through views, which copies some rows over others
+    return {"epochs": epochs, "features_changed": not torch.equal(original, inputs["features"])}
 
 
 def probe_linreg(ns, inputs):
@@ -125,10 +127,40 @@ def probe_sgd(ns, inputs):
     return {"returned": describe(returned), "params": after}
 
 
+TRAINING_CALLS = ("synthetic_data", "data_iter", "linreg", "squared_loss", "sgd")
+INSIDE = None   # a units.Progress shared with the runner: which function training is inside
+
+
+def _inside(index: int, fn):
+    """``fn``, noting in INSIDE while it runs that training is inside TRAINING_CALLS[index]."""
+    if INSIDE is None:
+        return fn
+
+    def call(*args, **kwargs):
+        outer = INSIDE.current()
+        INSIDE.at(index)
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            INSIDE.at(outer)
+    return call
+
+
+def _batches_inside(result):
+    """Iterate what data_iter returned, noting that each step runs inside data_iter."""
+    iterator = _inside(1, iter)(result)
+    step = _inside(1, next)
+    while True:
+        try:
+            yield step(iterator)
+        except StopIteration:
+            return
+
+
 def probe_training(ns, inputs):
     """The book's training loop with all five of the student's functions."""
-    names = ("synthetic_data", "data_iter", "linreg", "squared_loss", "sgd")
-    synthetic_data, data_iter, net, loss, sgd = (_function(ns, n) for n in names)
+    synthetic_data, data_iter, net, loss, sgd = (_inside(i, _function(ns, n))
+                                                 for i, n in enumerate(TRAINING_CALLS))
     true_w, true_b = inputs["true_w"], float(inputs["true_b"])
     features, labels = synthetic_data(true_w, true_b, int(inputs["n"]))
     w = torch.normal(0, 0.01, size=(len(true_w), 1), requires_grad=True)
@@ -137,7 +169,7 @@ def probe_training(ns, inputs):
     losses = []
     most = len(features) // batch_size + 10
     for _ in range(int(inputs["epochs"])):
-        for count, (X, y) in enumerate(data_iter(batch_size, features, labels)):
+        for count, (X, y) in enumerate(_batches_inside(data_iter(batch_size, features, labels))):
             if count >= most:
                 raise RuntimeError(f"data_iter yielded more than {most} batches of {batch_size} "
                                    f"for {len(features)} examples: it never stops")

@@ -6,8 +6,16 @@ functions that chapter uses and defines (see ``d2l/torch.py``). The real d2l
 cannot be installed in the sandbox: it pins old numpy/matplotlib and imports
 torchvision, pandas, scipy, requests and IPython when it is imported.
 
-As in the book's package, importing ``d2l`` alone imports no backend; the
-backend is the submodule one imports (here only ``d2l.torch`` exists).
+Importing ``d2l`` alone imports no backend, as in the book's package; unlike it,
+``d2l.torch`` after a plain ``import d2l`` imports the backend then, since files
+written against the book call it that way too.
 """
 
 __version__ = "1.0.3-standin"
+
+
+def __getattr__(name):
+    if name == "torch":
+        import importlib
+        return importlib.import_module(f"{__name__}.torch")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
