@@ -28,6 +28,7 @@ test: venv system-packages
 bench: venv
 	$(BIN)/python bench/grade_speed.py
 	$(BIN)/python bench/startup.py
+	$(BIN)/python bench/budget.py
 
 clean:
 	rm -rf $(VENV) build

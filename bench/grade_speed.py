@@ -36,7 +36,7 @@ HOSTILE = {
     "hostile: 300 MB on stdout at import": hostile.STDOUT_FLOOD,
     "hostile: fills the disk at import": hostile.FILL_DISK,
     "hostile: spawns processes and threads": hostile.PROCESSES,
-    "hostile: linreg sleeps (until the probe limit)": hostile.SLEEP,
+    "hostile: linreg sleeps (3 x its probe limit)": hostile.SLEEP,
 }
 
 

@@ -47,10 +47,10 @@ def test_the_book_exported_by_jupyter_with_get_ipython_and_display(grade):
 
 
 def test_file_is_the_submissions_own_name(grade):
-    source = REFERENCE + ("\nfrom pathlib import Path\nHERE = Path(__file__).parent\n"
-                          "assert Path(__file__).name == 'my_linreg.py', __file__\n"
-                          "assert (HERE / 'my_linreg.py').read_text().startswith('FIRST_LINE = 1')\n")
-    source = "FIRST_LINE = 1\n" + source
+    """Real files start with `HERE = Path(__file__).parent`, before the functions."""
+    source = ("from pathlib import Path\nHERE = Path(__file__).parent\n"
+              "assert Path(__file__).name == 'my_linreg.py', __file__\n"
+              "assert (HERE / 'my_linreg.py').read_text().startswith('from pathlib')\n" + REFERENCE)
     report = grade(source, name="my_linreg")
     assert report.score == report.max_score, _lost(report)
     assert report.notes == (), report.notes

@@ -53,3 +53,20 @@ def test_unknown_name(monkeypatch):
     monkeypatch.delenv("AUTOGRADER_GRADING", raising=False)
     with pytest.raises(ValueError, match="expected one of"):
         check("sdg", {})
+
+
+def test_the_real_d2ls_linreg_is_named_in_check(monkeypatch, tmp_path):
+    """In a student's kernel d2l is the book's real package: its functions live in d2l.torch."""
+    monkeypatch.delenv("AUTOGRADER_GRADING", raising=False)
+    package = tmp_path / "d2l"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "torch.py").write_text("import torch\n\n\ndef linreg(X, w, b):\n"
+                                      "    return torch.matmul(X, w) + b\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    for name in ("d2l", "d2l.torch"):
+        monkeypatch.delitem(__import__("sys").modules, name, raising=False)
+    ns = namespace(REFERENCE + "\nfrom d2l import torch as d2l\nlinreg = d2l.linreg\n")
+    summary = check("linreg", ns, config=ROOT / "course.yaml")
+    assert {r.mistake for r in summary.results} == {"any.uses_d2l"}
+    assert check("linreg", namespace(REFERENCE), config=ROOT / "course.yaml").passed

@@ -22,6 +22,8 @@ d2l 0.17.6, and d2l-ai/d2l-zh master, d2l 2.0.0 in that repo: the layout with
   can tell a student's own function from the book's.
 """
 
+# The book's module imports all of these at its top, so files reach them as `d2l.math`,
+# `d2l.np`, `d2l.random`, `d2l.F`, ...: they stay, used here or not.
 import collections
 import math
 import os
