@@ -12,9 +12,23 @@ carries them and never looks inside.
 """
 from __future__ import annotations
 
+import hashlib
+import re
 from dataclasses import asdict, dataclass, field
 
 from autograder import __version__
+
+_UNSAFE = re.compile(r"[^\w.@+-]+")
+
+
+def safe_id(raw: str) -> str:
+    """A submission id that is one plain path component: letters, digits and ``_.@+-``,
+    never starting with a dot, at most 100 characters. Any other id gets the safe part
+    and a short hash of the raw one, so two different raw ids never become the same."""
+    if raw and len(raw) <= 100 and not raw.startswith(".") and not _UNSAFE.search(raw):
+        return raw
+    safe = _UNSAFE.sub("_", raw).lstrip(".")[:80] or "submission"
+    return f"{safe}-{hashlib.sha256(raw.encode('utf-8', 'surrogateescape')).hexdigest()[:8]}"
 
 
 @dataclass(frozen=True)

@@ -63,7 +63,10 @@ def grade(zygote: Zygote, submission: Submission, settings: Settings, secret: by
         session = zygote.spawn(limits)
         try:
             cells, names = session.load(submission.to_dict(), limits)
-            notes.extend(render.cell_notes(submission, cells))
+            try:
+                notes.extend(render.cell_notes(submission, cells))
+            except Exception as exc:  # noqa: BLE001 - what a submission's process sent
+                notes.append(_unreadable(exc))
             if submission.kind == "py" and cells and cells[0]["status"] in ("exited", "crashed", "timeout"):
                 names = None    # the import itself died: nothing it defined survives
             if names is None:
@@ -78,9 +81,21 @@ def grade(zygote: Zygote, submission: Submission, settings: Settings, secret: by
             session.close()
     if sandbox_done is not None:
         sandbox_done()
-    results = results_for(checks, settings, plan, wanted, observed, names, reason)
+    try:
+        results = results_for(checks, settings, plan, wanted, observed, names, reason)
+    except Exception as exc:  # noqa: BLE001 - a forged report must cost its submission only
+        reason = _unreadable(exc)
+        notes.append(reason)
+        results = results_for(checks, settings, plan, wanted, {}, {}, reason)
     return Report(submission.id, submission.path, submission.sha256, tuple(results), tuple(notes),
                   round(time.monotonic() - start, 3), seeds["public"], seeds["hidden"])
+
+
+def _unreadable(exc: Exception) -> str:
+    """The note for a report from the submission's process that could not be judged."""
+    return (f"what the submission's process reported could not be read "
+            f"({type(exc).__name__}: {str(exc)[:200]}); its process may have written to the "
+            "grader's channel itself")
 
 
 def run_probes(session, plan: Plan, names: dict, limits, parallel: int = 1) -> dict[tuple, Observation]:

@@ -4,15 +4,18 @@ Never executes anything.
 """
 from __future__ import annotations
 
+import errno
 import hashlib
 import io
 import json
+import os
+import stat
 import tokenize
 from pathlib import Path
 
 import nbformat
 
-from autograder.model import Submission
+from autograder.model import Submission, safe_id
 
 MAX_BYTES = 20 * 1024 * 1024
 
@@ -38,19 +41,31 @@ def _notebook_cells(path: Path, raw: bytes) -> tuple[tuple[str, ...], str | None
     return cells, None
 
 
+def _read_no_follow(path: Path) -> bytes:
+    """The file's bytes, never through a symbolic link (ELOOP if ``path`` is one)."""
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0))
+    with os.fdopen(fd, "rb") as f:
+        if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+            raise OSError(errno.EINVAL, "not a regular file")
+        return f.read(MAX_BYTES + 1)   # enough to know that it is too large
+
+
 def load(path: str | Path, submission_id: str | None = None) -> Submission:
     """A submission read from disk; a file that cannot run gets ``error`` and is still graded (0)."""
     path = Path(path)
     kind = "ipynb" if path.suffix == ".ipynb" else "py"
-    sid = submission_id or path.stem
+    sid = safe_id(submission_id or path.stem)
     try:
-        raw = path.read_bytes()
+        raw = _read_no_follow(path)
     except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return Submission(sid, str(path), kind, error=f"{path}: a symbolic link; it was not "
+                              "read (a submission must be a file of its own)")
         return Submission(sid, str(path), kind, error=f"{path}: cannot read it: {exc.strerror}")
     sha = hashlib.sha256(raw).hexdigest()
     if len(raw) > MAX_BYTES:
         return Submission(sid, str(path), kind, sha256=sha,
-                          error=f"{path}: {len(raw) / 2**20:.1f} MB is larger than the "
+                          error=f"{path}: the file is larger than the "
                                 f"{MAX_BYTES // 2**20} MB a submission may have")
     if not raw.strip():
         return Submission(sid, str(path), kind, sha256=sha, error=f"{path}: the file is empty")

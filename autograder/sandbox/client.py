@@ -183,6 +183,7 @@ class Session:
             self.kill("its sandbox was built with other limits")
             return cells, None
         try:
+            submission = {**submission, "cells": [protocol.as_bytes(c) for c in submission["cells"]]}
             protocol.send(self.sock, {"op": protocol.LOAD, "submission": submission, "limits": limits,
                                   "sandbox": self.sandbox})
         except OSError as exc:

@@ -19,7 +19,9 @@ import torch
 
 _HEAD = struct.Struct("!IQ")
 MAX_HEADER = 16 * 1024 * 1024
+MAX_SUBMISSION_BYTES = 20 * 1024 * 1024   # the largest file inputs.read accepts (read.MAX_BYTES)
 MAX_PAYLOAD = 64 * 1024 * 1024    # far above any honest report; bounds the grader's memory
+assert MAX_PAYLOAD > MAX_SUBMISSION_BYTES   # a submission's text travels as payload (as_bytes)
 BACKSTOP = 3.0    # a unit limited to N CPU seconds is stopped after BACKSTOP * N wall seconds
 
 # dtype names accepted on the wire, and how each side materialises them
@@ -124,7 +126,21 @@ def peek(frame: bytes) -> dict:
 
 
 def decode(frame: bytes, to: str = "torch"):
-    """Rebuild a message; tensors become torch tensors (``to="torch"``) or numpy arrays."""
+    """Rebuild a message; tensors become torch tensors (``to="torch"``) or numpy arrays.
+    Whatever is wrong with a frame (it may come from a submission's process) is a WireError."""
+    try:
+        message = _decode(frame, to)
+    except WireError:
+        raise
+    except (ArithmeticError, AttributeError, IndexError, KeyError, LookupError, RecursionError,
+            TypeError, ValueError, MemoryError) as exc:
+        raise WireError(f"the frame is malformed ({type(exc).__name__}: {str(exc)[:200]})") from None
+    if not isinstance(message, dict):
+        raise WireError("the frame's body is not a message")
+    return message
+
+
+def _decode(frame: bytes, to: str):
     if len(frame) < _HEAD.size:
         raise WireError("frame shorter than its header")
     hlen, plen = _HEAD.unpack_from(frame)
@@ -150,7 +166,10 @@ def decode(frame: bytes, to: str = "torch"):
     def walk(value):
         if isinstance(value, dict):
             if set(value) == {"$t"}:
-                return arrays[int(value["$t"])]
+                index = value["$t"]
+                if not isinstance(index, int) or not 0 <= index < len(arrays):
+                    raise WireError(f"tensor {index!r} is not in the frame")
+                return arrays[index]
             if set(value) == {"$f"}:
                 return float(value["$f"])
             return {k: walk(v) for k, v in value.items()}
@@ -159,6 +178,21 @@ def decode(frame: bytes, to: str = "torch"):
         return value
 
     return walk(header.get("body"))
+
+
+def as_bytes(text: str) -> np.ndarray:
+    """Text for the payload: its UTF-8 bytes, raw (in the JSON header a control character
+    would take six bytes, and a whole file would be copied as JSON text)."""
+    return np.frombuffer(text.encode("utf-8", "surrogatepass"), dtype=np.uint8)
+
+
+def text_of(value) -> str:
+    """The text ``as_bytes`` sent (a plain string is taken as it is)."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, torch.Tensor):
+        value = value.numpy()
+    return bytes(np.asarray(value, dtype=np.uint8)).decode("utf-8", "surrogatepass")
 
 
 def send(sock: socket.socket, message) -> None:
@@ -172,7 +206,7 @@ def write_all(fd: int, data: bytes) -> None:
         view = view[n:]
 
 
-def read_frame_fd(fd: int, deadline: float | None) -> bytes | None:
+def read_frame_fd(fd: int, deadline: float | None, max_header: int = MAX_HEADER) -> bytes | None:
     """Read one frame from a file descriptor; None on EOF before any byte."""
     buf = bytearray()
     need = _HEAD.size
@@ -193,14 +227,15 @@ def read_frame_fd(fd: int, deadline: float | None) -> bytes | None:
         buf += chunk
         if not header_done and len(buf) >= _HEAD.size:
             hlen, plen = _HEAD.unpack_from(buf)
-            if hlen > MAX_HEADER or plen > MAX_PAYLOAD:
+            if hlen > max_header or plen > MAX_PAYLOAD:
                 raise WireError(f"frame too large ({hlen + plen} bytes)")
             need = _HEAD.size + hlen + plen
             header_done = True
     return bytes(buf)
 
 
-def recv(sock: socket.socket, deadline: float | None = None, to: str = "torch"):
+def recv(sock: socket.socket, deadline: float | None = None, to: str = "torch",
+         max_header: int = MAX_HEADER):
     """Receive and decode one message; None when the peer closed cleanly."""
-    frame = read_frame_fd(sock.fileno(), deadline)
+    frame = read_frame_fd(sock.fileno(), deadline, max_header)
     return None if frame is None else decode(frame, to=to)

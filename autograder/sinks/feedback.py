@@ -4,7 +4,7 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
-from autograder.model import Report
+from autograder.model import Report, safe_id
 from autograder.sinks import Sink
 from autograder.sinks.results_json import write_atomic
 
@@ -36,7 +36,7 @@ def render(report: Report) -> str:
 
 
 def write(report: Report, out_dir: Path) -> Path:
-    folder = Path(out_dir) / report.submission_id
+    folder = Path(out_dir) / safe_id(report.submission_id)   # one path component, whatever the id
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / "feedback.html"
     write_atomic(target, render(report))

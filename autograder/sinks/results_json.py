@@ -5,7 +5,7 @@ import json
 import os
 from pathlib import Path
 
-from autograder.model import Report
+from autograder.model import Report, safe_id
 from autograder.sinks import Sink
 
 
@@ -50,7 +50,7 @@ def write(report: Report, out_dir: Path) -> Path:
     Beside it, seeds.json (for the instructor, not for upload) records both seeds,
     so that a grading can be replayed exactly.
     """
-    folder = Path(out_dir) / report.submission_id
+    folder = Path(out_dir) / safe_id(report.submission_id)   # one path component, whatever the id
     folder.mkdir(parents=True, exist_ok=True)
     _write_json(folder / "seeds.json", {"public": report.public_seed, "hidden": report.hidden_seed,
                                           "sha256": report.sha256, "grader_version": report.version})

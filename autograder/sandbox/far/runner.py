@@ -94,6 +94,7 @@ def serve(sock: socket.socket, in_namespace: bool = False) -> None:
         if not msg or msg.get("op") != protocol.LOAD:
             os._exit(2)
     sub = msg["submission"]
+    sub["cells"] = [protocol.text_of(cell) for cell in sub["cells"]]
     notebook = sub["kind"] == "ipynb"
     file = None
     if not notebook:        # __file__: a copy of the file in the scratch, under its own name
