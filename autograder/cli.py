@@ -12,6 +12,7 @@ from pathlib import Path
 from autograder import __version__
 
 EXIT_OK, EXIT_FAIL_UNDER, EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+EXIT_TERMINATED = 143     # SIGTERM, as a shell reports a process that it ended
 
 
 class _Parser(argparse.ArgumentParser):
@@ -103,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
         from autograder.grader import start_zygote
         args.launched = start_zygote()  # it imports torch while this process imports its own
     from autograder import course
-    from autograder.errors import ConfigError, GradebookError, UsageError, WorkerError
+    from autograder.errors import ConfigError, GradebookError, OutputError, UsageError, WorkerError
 
     try:
         config = Path(args.config) if getattr(args, "config", None) else course.default_config()
@@ -114,6 +115,9 @@ def main(argv: list[str] | None = None) -> int:
     except (ConfigError, UsageError, GradebookError, WorkerError) as exc:
         print(f"autograder: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except OutputError as exc:     # export, report, or grade before it started: nothing was lost
+        print(f"autograder: {exc}", file=sys.stderr)
+        return EXIT_INTERNAL
     finally:
         if args.launched is not None:
             args.launched.close()
@@ -145,8 +149,28 @@ def _secret(settings, config) -> bytes:
 
 # ---- grade ------------------------------------------------------------------------
 
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM, handled as an interrupt."""
+
+
+def _terminated(signum, frame):
+    raise _Terminated()
+
+
+def _writable(folder: Path) -> None:
+    """Fail before grading when the output folder cannot be written."""
+    from autograder.errors import OutputError
+    probe = folder / ".autograder-write-test"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise OutputError(f"{folder}: the output folder cannot be written: {exc.strerror or exc}") from None
+
+
 def _grade(args, settings, config) -> int:
-    from autograder.errors import UsageError
+    from autograder.errors import OutputError, UsageError
     from autograder.inputs import roster as roster_mod
     from autograder.inputs.discover import discover, in_shard
 
@@ -172,6 +196,7 @@ def _grade(args, settings, config) -> int:
     from autograder.store.gradebook import Gradebook
 
     out = Path(args.out)
+    _writable(out)
     hide = hidden_paths(config, settings, out) + [str(Path(args.gradebook).resolve())]
     with Gradebook(args.gradebook) as gradebook:
         grader = many.Grader(settings, secret, hide, gradebook, args.launched)
@@ -183,13 +208,20 @@ def _grade(args, settings, config) -> int:
                  progress.Bar(len(submissions), enabled=not args.quiet and sys.stderr.isatty()),
                  *([] if args.quiet else [table.Table(limit=60)]), *([below] if below else [])]
         signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.signal(signal.SIGTERM, _terminated)     # as SIGINT: say so, keep what is graded
         try:
             with grader:
                 summary = grader.grade_all(submissions, sinks, args.jobs, regrade=args.regrade)
-        except KeyboardInterrupt:
-            print(f"autograder: interrupted; {grader.summary.count} of {len(submissions)} submissions "
+        except KeyboardInterrupt as exc:
+            how = "terminated (SIGTERM)" if isinstance(exc, _Terminated) else "interrupted"
+            print(f"autograder: {how}; {grader.summary.count} of {len(submissions)} submissions "
                   f"were graded and written to {out} and {args.gradebook}", file=sys.stderr)
-            return EXIT_INTERRUPTED
+            return EXIT_TERMINATED if isinstance(exc, _Terminated) else EXIT_INTERRUPTED
+        except OutputError as exc:
+            print(f"autograder: {exc}; {grader.summary.count} graded submissions are in "
+                  f"{args.gradebook}. Free the space or fix the folder, then run the same command: "
+                  "what is graded is not graded again, and its files are written", file=sys.stderr)
+            return EXIT_INTERNAL
         except Exception:  # noqa: BLE001 - the grader's own fault: say so, keep what is written
             traceback.print_exc()
             print(f"autograder: internal error; {grader.summary.count} graded submissions are in "

@@ -21,5 +21,10 @@ class GradebookError(Exception):
     """The gradebook cannot be used; the message names the file and why."""
 
 
+class OutputError(Exception):
+    """An output (results.json, feedback.html, a CSV) cannot be written; the message names
+    the file and why. What was graded before stays in the gradebook."""
+
+
 class WorkerError(Exception):
     """The warm worker could not be started or stopped answering."""

@@ -37,7 +37,6 @@ def render(report: Report) -> str:
 
 def write(report: Report, out_dir: Path) -> Path:
     folder = Path(out_dir) / safe_id(report.submission_id)   # one path component, whatever the id
-    folder.mkdir(parents=True, exist_ok=True)
     target = folder / "feedback.html"
     write_atomic(target, render(report))
     return target

@@ -5,6 +5,7 @@ import json
 import os
 from pathlib import Path
 
+from autograder.errors import OutputError
 from autograder.model import Report, safe_id
 from autograder.sinks import Sink
 
@@ -34,10 +35,20 @@ def to_gradescope(report: Report) -> dict:
 
 
 def write_atomic(target: Path, text: str) -> None:
-    """Write a file so that a kill never leaves half of it: a temporary file, then a rename."""
+    """Write a file so that a kill never leaves half of it: a temporary file, then a rename.
+    A failure (a read-only folder, a full disk) leaves no temporary file, and is an
+    OutputError that names the file."""
     tmp = target.with_name(f".{target.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, target)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, target)
+    except OSError as exc:
+        try:
+            tmp.unlink()
+        except OSError:
+            pass
+        raise OutputError(f"{target}: could not be written: {exc.strerror or exc}") from None
 
 
 def _write_json(target: Path, data) -> None:
@@ -51,7 +62,6 @@ def write(report: Report, out_dir: Path) -> Path:
     so that a grading can be replayed exactly.
     """
     folder = Path(out_dir) / safe_id(report.submission_id)   # one path component, whatever the id
-    folder.mkdir(parents=True, exist_ok=True)
     _write_json(folder / "seeds.json", {"public": report.public_seed, "hidden": report.hidden_seed,
                                           "sha256": report.sha256, "grader_version": report.version})
     target = folder / "results.json"
