@@ -16,19 +16,19 @@ import signal
 import subprocess
 import threading
 import time
+import sys
 from dataclasses import dataclass
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parents[1]))
+from autograder.sandbox.far.clock import stat_fields  # noqa: E402
 
 SAMPLE_EVERY = 1.0      # s between memory samples; one sample reads smaps of every process
 
 
 def _start_time(pid: int) -> int | None:
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as f:
-            stat = f.read()
-    except OSError:
-        return None
-    return int(stat[stat.rfind(b")") + 2:].split()[19])    # after "pid (comm) ": state ppid ...
+    fields = stat_fields(pid)
+    return None if fields is None else int(fields[19])      # starttime
 
 
 def _children(pid: int) -> list[int]:

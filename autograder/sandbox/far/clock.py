@@ -19,14 +19,22 @@ POLL = 0.25             # seconds: the longest wait between two readings of a bu
 _TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
 
-def cpu_seconds(pid: int) -> float | None:
-    """CPU seconds used by ``pid`` and its reaped children; None if it cannot be read."""
+def stat_fields(pid: int) -> list[bytes] | None:
+    """The fields of ``/proc/<pid>/stat`` after "pid (comm)" (state is [0], utime [11]);
+    None if it cannot be read. comm may hold spaces and parentheses: it ends at the last ")"."""
     try:
         with open(f"/proc/{pid}/stat", "rb") as f:
             data = f.read()
     except OSError:
         return None
-    fields = data[data.rfind(b")") + 2:].split()      # after "pid (comm) "; comm may hold spaces
+    return data[data.rfind(b")") + 2:].split()
+
+
+def cpu_seconds(pid: int) -> float | None:
+    """CPU seconds used by ``pid`` and its reaped children; None if it cannot be read."""
+    fields = stat_fields(pid)
+    if fields is None:
+        return None
     try:
         return sum(int(x) for x in fields[11:15]) / _TICK  # utime stime cutime cstime
     except ValueError:
