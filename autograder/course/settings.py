@@ -2,12 +2,20 @@
 
 Every error names the file, the key and what was expected, for example
 ``course.yaml: limits.probe_seconds: expected a number greater than 0, got -1``.
+
+course.yaml is read defensively: at most ``MAX_BYTES`` of it, no YAML aliases (an
+"alias bomb" of a few hundred bytes expands to billions of values), at most
+``MAX_DEPTH`` levels of nesting, and every number finite and of the declared type
+(``true`` is not an integer, ``"2"`` is not a number). An error message quotes at most
+one short line of the input, however large the offending value.
 """
 from __future__ import annotations
 
 import difflib
 import hashlib
 import json
+import re
+import reprlib
 from pathlib import Path
 from typing import Literal, Mapping
 
@@ -17,32 +25,38 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from autograder.errors import ConfigError
 from autograder.spec import CHECKS
 
+MAX_BYTES = 1 << 20      # course.yaml is a few kilobytes
+MAX_DEPTH = 16           # course.yaml nests three levels (checks -> id -> points)
+MAX_QUOTE = 80           # characters of the input that an error message quotes
+MAX_ERRORS = 5           # problems listed in one message; the rest are counted
+_LARGEST = 1 << 20       # the largest size limit in MB or KB (a terabyte / a gigabyte)
+
 
 class _Frozen(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class Limits(_Frozen):
-    probe_seconds: float = Field(2.0, gt=0, le=600)
-    training_seconds: float = Field(10.0, gt=0, le=3600)
-    cell_seconds: float = Field(5.0, gt=0, le=3600)
-    submission_seconds: float = Field(60.0, gt=0, le=36000)
-    memory_mb: int = Field(256, ge=16)
-    output_kb: int = Field(256, ge=1)
-    file_mb: int = Field(50, ge=1)
-    scratch_mb: int = Field(100, ge=1)
+    probe_seconds: float = Field(2.0, gt=0, le=600, strict=True)
+    training_seconds: float = Field(10.0, gt=0, le=3600, strict=True)
+    cell_seconds: float = Field(5.0, gt=0, le=3600, strict=True)
+    submission_seconds: float = Field(60.0, gt=0, le=36000, strict=True)
+    memory_mb: int = Field(256, ge=16, le=_LARGEST, strict=True)
+    output_kb: int = Field(256, ge=1, le=_LARGEST, strict=True)
+    file_mb: int = Field(50, ge=1, le=_LARGEST, strict=True)
+    scratch_mb: int = Field(100, ge=1, le=_LARGEST, strict=True)
 
 
 class CheckSetting(_Frozen):
-    points: float = Field(1.0, ge=0)
+    points: float = Field(1.0, ge=0, le=1_000_000, strict=True)
     visibility: Literal["public", "hidden"] = "public"
 
 
 class Settings(_Frozen):
-    assignment: str = "linreg"
+    assignment: str = Field("linreg", max_length=200)
     language: Literal["en", "zh"] = "en"
-    seed: int = Field(0, ge=0, lt=2**63)
-    secret_file: str | None = None
+    seed: int = Field(0, ge=0, lt=2**63, strict=True)
+    secret_file: str | None = Field(None, max_length=4096)
     limits: Limits = Limits()
     checks: Mapping[str, CheckSetting] = Field(default_factory=dict)
     source: str = Field("<defaults>", exclude=True)
@@ -52,9 +66,9 @@ class Settings(_Frozen):
     def _known_checks(cls, value):
         for key in value:
             if key not in CHECKS:
-                close = difflib.get_close_matches(key, list(CHECKS), n=1)
+                close = difflib.get_close_matches(key[:100], list(CHECKS), n=1)
                 hint = f"; did you mean {close[0]!r}?" if close else ""
-                raise ValueError(f"unknown check {key!r}{hint} (known: {', '.join(CHECKS)})")
+                raise ValueError(f"unknown check {_shown(key)}{hint} (known: {', '.join(CHECKS)})")
         return dict(value)
 
     def check(self, check_id: str) -> CheckSetting:
@@ -69,21 +83,56 @@ class Settings(_Frozen):
         return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
 
 
+# ---- quoting the input in messages ---------------------------------------------------
+
+def _clip(text: str, limit: int = MAX_QUOTE) -> str:
+    """The first line of ``text``, at most ``limit`` characters."""
+    text = str(text)
+    first, newline, _ = text.partition("\n")
+    if len(first) > limit or newline:
+        return first[:limit - 3] + "..."
+    return first
+
+
+_repr = reprlib.Repr()
+_repr.maxlevel, _repr.maxdict, _repr.maxlist, _repr.maxtuple, _repr.maxset = 2, 4, 4, 4, 4
+_repr.maxstring = _repr.maxother = MAX_QUOTE
+
+
+def _shown(value) -> str:
+    """A short, one-line repr of an input value, however large or deep it is."""
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 256:
+        return f"an integer of {len(hex(value)) - 2} hexadecimal digits"
+    try:
+        return _clip(_repr.repr(value))
+    except Exception:       # a repr that fails (huge ints nested in a container, ...)
+        return f"a {type(value).__name__}"
+
+
 def _describe(error: dict) -> str:
-    loc = ".".join(str(p) for p in error["loc"]) or "(top level)"
+    loc = _clip(".".join(_clip(str(p), 40) for p in error["loc"])) or "(top level)"
     kind = error["type"]
     got = error.get("input")
     if kind == "extra_forbidden":
         return f"{loc}: unknown key (expected one of the documented keys)"
-    msg = error["msg"]
+    if kind == "missing":
+        return f"{loc}: required key is missing"
+    msg = error["msg"]             # pydantic states the constraint, never the input
     msg = msg.removeprefix("Value error, ")
     if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
         msg = "expected a number " + msg.removeprefix("Input should be ")
+    elif kind == "string_too_long":
+        msg = "expected a string of " + msg.removeprefix("String should have ")
+    elif msg.startswith("Keys should be "):
+        msg = "expected keys that are " + msg.removeprefix("Keys should be ")
     elif msg.startswith("Input should be "):
         msg = "expected " + msg.removeprefix("Input should be ")
-    if kind == "missing":
-        return f"{loc}: required key is missing"
-    return f"{loc}: {msg}, got {got!r}" if kind != "value_error" else f"{loc}: {msg}"
+    if kind in ("int_type", "float_type"):
+        if isinstance(got, bool):
+            msg += " (true and false are not numbers)"
+        elif isinstance(got, str):
+            msg += " (got a string; write numbers without quotes)"
+    return f"{loc}: {msg}, got {_shown(got)}" if kind != "value_error" else f"{loc}: {msg}"
 
 
 def parse(data, source: str = "course.yaml") -> Settings:
@@ -92,11 +141,100 @@ def parse(data, source: str = "course.yaml") -> Settings:
     if not isinstance(data, dict):
         raise ConfigError(f"{source}: expected a mapping of settings at the top level, "
                           f"got {type(data).__name__}")
+    if "source" in data:
+        raise ConfigError(f"{source}: source: unknown key (expected one of the documented keys)")
     try:
-        return Settings(**data, source=source)
+        return Settings.model_validate({**data, "source": source})
     except ValidationError as exc:
-        lines = [f"{source}: {_describe(e)}" for e in exc.errors()]
+        errors = exc.errors()
+        lines = [f"{source}: {_describe(e)}" for e in errors[:MAX_ERRORS]]
+        if len(errors) > MAX_ERRORS:
+            lines.append(f"{source}: ... and {len(errors) - MAX_ERRORS} more problems")
         raise ConfigError("\n".join(lines)) from None
+
+
+# ---- reading the YAML ------------------------------------------------------------------
+
+def _at(mark) -> str:
+    return f"line {mark.line + 1}, column {mark.column + 1}"
+
+
+class _Refused(yaml.YAMLError):
+    """Well-formed YAML that course.yaml does not accept: an alias, nesting too deep, or a
+    value that Python cannot hold. The message names the key or the line, and what was
+    expected; ``load`` puts the file in front of it."""
+
+
+# YAML 1.1 (PyYAML) reads 1e3 as a string; course.yaml reads it as the number it looks like
+_EXPONENT = re.compile(r"^[-+]?[0-9][0-9_]*(?:\.[0-9_]*)?[eE][-+]?[0-9]+$")
+
+
+class _Loader(yaml.SafeLoader):
+    """yaml.SafeLoader without aliases and with a bounded depth, so that what it builds is
+    never larger than the text it reads. It tracks the key path of the node being composed
+    for the messages."""
+
+    def __init__(self, stream):
+        super().__init__(stream)
+        self._path: list[str] = []
+
+    @staticmethod
+    def _step(index) -> str:
+        if index is None:
+            return "(a key)"
+        if isinstance(index, yaml.ScalarNode):
+            return _clip(index.value, 40)
+        if isinstance(index, yaml.Node):
+            return "(a complex key)"
+        return str(index)
+
+    def _where(self) -> str:
+        return _clip(".".join(self._path)) or "(top level)"
+
+    def compose_node(self, parent, index):
+        if parent is not None:          # index: a mapping's key node, a sequence's position
+            self._path.append(self._step(index))
+        try:
+            if self.check_event(yaml.AliasEvent):
+                event = self.peek_event()
+                raise _Refused(f"{self._where()}: a YAML alias (*{_clip(event.anchor, 20)}) at "
+                               f"{_at(event.start_mark)}: aliases are not allowed in course.yaml "
+                               f"(expected the value written out in full)")
+            if len(self._path) > MAX_DEPTH:
+                raise _Refused(f"{self._where()}: nested too deeply at "
+                               f"{_at(self.peek_event().start_mark)} (expected at most "
+                               f"{MAX_DEPTH} levels)")
+            return super().compose_node(parent, index)
+        finally:
+            if parent is not None:
+                self._path.pop()
+
+    def construct_object(self, node, deep=False):
+        try:
+            return super().construct_object(node, deep)
+        except (ValueError, OverflowError, TypeError) as exc:   # 5000 digits, 2001-02-30, ...
+            raise _Refused(f"the value at {_at(node.start_mark)} cannot be read "
+                           f"({_clip(exc)})") from None
+
+
+_Loader.add_implicit_resolver("tag:yaml.org,2002:float", _EXPONENT, list("-+0123456789"))
+
+
+def _read(path: Path) -> str:
+    try:
+        with path.open("rb") as f:
+            raw = f.read(MAX_BYTES + 1)
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: file not found (expected a course.yaml)") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read it: {_clip(exc)}") from None
+    if len(raw) > MAX_BYTES:
+        raise ConfigError(f"{path}: too large (expected a course.yaml of at most "
+                          f"{MAX_BYTES // 1024} KB)")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: cannot read it: {_clip(exc)}") from None
 
 
 def load(path: str | Path | None) -> Settings:
@@ -104,21 +242,25 @@ def load(path: str | Path | None) -> Settings:
     if path is None:
         return Settings()
     path = Path(path)
+    text = _read(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: file not found (expected a course.yaml)") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read it: {exc}") from None
-    try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_Loader)
+    except _Refused as exc:
+        raise ConfigError(f"{path}: {exc}") from None
+    except yaml.reader.ReaderError as exc:      # a control character, such as NUL
+        line = text.count("\n", 0, exc.position) + 1
+        column = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
+        code = exc.character if isinstance(exc.character, int) else ord(exc.character)
+        raise ConfigError(f"{path}: not valid YAML at line {line}, column {column}: "
+                          f"unacceptable character #x{code:04x} "
+                          f"(expected printable text)") from None
     except yaml.YAMLError as exc:
         where = ""
         mark = getattr(exc, "problem_mark", None)
         if mark is not None:
-            where = f" at line {mark.line + 1}, column {mark.column + 1}"
-        raise ConfigError(f"{path}: not valid YAML{where}: "
-                          f"{getattr(exc, 'problem', None) or exc}") from None
+            where = f" at {_at(mark)}"
+        problem = _clip(getattr(exc, "problem", None) or exc, MAX_QUOTE + 40)
+        raise ConfigError(f"{path}: not valid YAML{where}: {problem}") from None
     return parse(data, source=str(path))
 
 
