@@ -190,7 +190,7 @@ class Session:
             self.kill(f"it could not be started ({exc})")
             return cells, None
         # the runner ends every cell by the end of the submission's budget
-        deadline = time.monotonic() + float(limits.get("submission_seconds") or 60.0) + GRACE
+        deadline = time.monotonic() + float(limits["submission_seconds"]) + GRACE
         while True:
             msg = self._recv(deadline)
             if msg is None:
