@@ -105,6 +105,7 @@ def main(argv: list[str] | None = None) -> int:
         args.launched = start_zygote()  # it imports torch while this process imports its own
     from autograder import course
     from autograder.errors import ConfigError, GradebookError, OutputError, UsageError, WorkerError
+    from autograder.sinks.safe import terminal
 
     try:
         config = Path(args.config) if getattr(args, "config", None) else course.default_config()
@@ -113,10 +114,10 @@ def main(argv: list[str] | None = None) -> int:
                    "merge": _merge}[args.command]
         return handler(args, settings, config)
     except (ConfigError, UsageError, GradebookError, WorkerError) as exc:
-        print(f"autograder: {exc}", file=sys.stderr)
+        print(f"autograder: {terminal(exc, lines=True)}", file=sys.stderr)    # it may name a student's file
         return EXIT_USAGE
     except OutputError as exc:     # export, report, or grade before it started: nothing was lost
-        print(f"autograder: {exc}", file=sys.stderr)
+        print(f"autograder: {terminal(exc, lines=True)}", file=sys.stderr)
         return EXIT_INTERNAL
     finally:
         if args.launched is not None:
@@ -173,6 +174,7 @@ def _grade(args, settings, config) -> int:
     from autograder.errors import OutputError, UsageError
     from autograder.inputs import roster as roster_mod
     from autograder.inputs.discover import discover, in_shard
+    from autograder.sinks.safe import terminal
 
     if args.lang:
         settings = settings.model_copy(update={"language": args.lang})
@@ -185,8 +187,8 @@ def _grade(args, settings, config) -> int:
         known = roster_mod.read(args.roster)
         for s in submissions:
             if s.id not in known:
-                print(f"autograder: warning: {s.path} matches no student of {args.roster} "
-                      f"(id {s.id!r}); graded anyway", file=sys.stderr)
+                print(f"autograder: warning: {terminal(s.path)} matches no student of {args.roster} "
+                      f"(id {terminal(repr(s.id))}); graded anyway", file=sys.stderr)
     if not secret and any(c.visibility == "hidden" for c in settings.checks.values()):
         print("autograder: warning: no course secret ($AUTOGRADER_SECRET or the secret_file "
               "of course.yaml), so the seeds of the hidden checks are predictable", file=sys.stderr)
@@ -218,7 +220,7 @@ def _grade(args, settings, config) -> int:
                   f"were graded and written to {out} and {args.gradebook}", file=sys.stderr)
             return EXIT_TERMINATED if isinstance(exc, _Terminated) else EXIT_INTERRUPTED
         except OutputError as exc:
-            print(f"autograder: {exc}; {grader.summary.count} graded submissions are in "
+            print(f"autograder: {terminal(exc)}; {grader.summary.count} graded submissions are in "
                   f"{args.gradebook}. Free the space or fix the folder, then run the same command: "
                   "what is graded is not graded again, and its files are written", file=sys.stderr)
             return EXIT_INTERNAL
@@ -238,14 +240,15 @@ def _grade(args, settings, config) -> int:
 def _replay(args, settings, config) -> int:
     replay = _import_core("autograder.grader.replay")
     from autograder.sandbox.environment import hidden_paths
+    from autograder.sinks.safe import terminal
 
     done = replay.replay(args.gradebook, args.id, settings, _secret(settings, config),
                          hidden_paths(config, settings, None), args.launched)
     recorded, report = done.recorded, done.now
     if done.changed_file:
-        print(f"autograder: warning: {recorded.path} changed since it was graded "
+        print(f"autograder: warning: {terminal(recorded.path)} changed since it was graded "
               f"(sha256 {recorded.sha256[:12]} then, {report.sha256[:12]} now)", file=sys.stderr)
-    print(f"replay of {args.id} ({recorded.path}), seeds public {recorded.public_seed} "
+    print(f"replay of {terminal(args.id)} ({terminal(recorded.path)}), seeds public {recorded.public_seed} "
           f"hidden {recorded.hidden_seed}:")
     for r in report.results:
         old = done.before(r)
@@ -253,7 +256,7 @@ def _replay(args, settings, config) -> int:
         extra = "" if r.passed else f" [{r.mistake}]"
         change = "" if done.agrees(r) else f"   <- recorded: {'PASS' if old and old.passed else 'FAIL'}" \
                                            f" {old.score if old else '-'}"
-        print(f"  {mark} {r.score:g}/{r.max_score:g} {r.name}{extra}{change}")
+        print(f"  {mark} {r.score:g}/{r.max_score:g} {terminal(r.name)}{terminal(extra)}{change}")
     print(f"score {report.score:g}/{report.max_score:g}; recorded {recorded.score:g}; "
           + ("identical to the recorded grading" if done.identical else "DIFFERS from the recorded grading"))
     return EXIT_OK

@@ -6,6 +6,7 @@
     progress      the live bar, and the --fail-under count
     export        the per-student CSV and the Canvas/Moodle import
     dashboard     the class report (HTML)
+    safe          student text made safe for the terminal (controls escaped) and the CSVs (no formula)
 
 A new output is one more module here with one more Sink; the grader does not change.
 """

@@ -7,6 +7,7 @@ from pathlib import Path
 from autograder import spec
 from autograder.model import Report
 from autograder.sinks import Sink, Summary
+from autograder.sinks.safe import csv_text
 
 
 class _Students(Sink):
@@ -48,7 +49,8 @@ class _Students(Sink):
 
 
 class Csv(_Students):
-    """The per-student CSV: total, per function, per check, the mistakes named."""
+    """The per-student CSV: total, per function, per check, the mistakes named. Scores are
+    numbers; a text cell that a spreadsheet would take for a formula starts with ``'``."""
 
     def write(self) -> None:
         fields = ["student", "score", "max_score", "submitted", *spec.UNITS, *spec.CHECKS,
@@ -56,20 +58,22 @@ class Csv(_Students):
         with open(self.path, "w", newline="", encoding="utf-8") as f:
             writer = csv.DictWriter(f, fieldnames=fields)
             writer.writeheader()
-            writer.writerows(self.records)
+            writer.writerows({k: csv_text(v) for k, v in r.items()} for r in self.records)
 
 
 class Canvas(_Students):
     """Canvas's gradebook import layout (Moodle's CSV import maps the same two columns):
     the student's login in "SIS Login ID" and the points in a column named after the
-    assignment, with a "Points Possible" row."""
+    assignment, with a "Points Possible" row. The points stay numbers; the text cells get
+    ``csv_text``'s ``'`` before a formula's first character."""
 
     def write(self) -> None:
         assignment = self.settings.assignment
         with open(self.path, "w", newline="", encoding="utf-8") as f:
             writer = csv.writer(f)
-            writer.writerow(["Student", "ID", "SIS User ID", "SIS Login ID", "Section", assignment])
+            writer.writerow(["Student", "ID", "SIS User ID", "SIS Login ID", "Section", csv_text(assignment)])
             total = self.records[0]["max_score"] if self.records else 0
             writer.writerow(["Points Possible", "", "", "", "", f"{total:g}"])
             for r in self.records:
-                writer.writerow([r["student"], "", "", r["student"], "", f"{r['score']:g}"])
+                student = csv_text(r["student"])
+                writer.writerow([student, "", "", student, "", f"{r['score']:g}"])

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from autograder.sinks import Sink, Summary
+from autograder.sinks.safe import terminal
 
 
 class Bar(Sink):
@@ -15,7 +16,8 @@ class Bar(Sink):
 
             self._progress = Progress(TextColumn("grading"), BarColumn(), MofNCompleteColumn(),
                                       TextColumn("{task.fields[rate]}"), TimeRemainingColumn(),
-                                      TextColumn("{task.fields[last]}"), transient=True)
+                                      TextColumn("{task.fields[last]}", markup=False),
+                                      transient=True)
             self._task = self._progress.add_task("grade", total=total, rate="", last="")
 
         if self._progress:
@@ -32,7 +34,7 @@ class Bar(Sink):
         task = self._progress.tasks[0]
         speed = task.speed
         rate = f"{speed:.1f}/s" if speed else ""
-        last = f"{report.submission_id}: {report.score:g}/{report.max_score:g}" + \
+        last = f"{terminal(report.submission_id)}: {report.score:g}/{report.max_score:g}" + \
                (" (unchanged)" if skipped else "")
         self._progress.update(self._task, advance=1, rate=rate, last=last)
 

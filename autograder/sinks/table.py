@@ -5,6 +5,7 @@ import sys
 
 from autograder.model import Report
 from autograder.sinks import Sink, Summary
+from autograder.sinks.safe import terminal
 from autograder.spec import UNITS as COLUMNS
 
 
@@ -27,8 +28,10 @@ class Table(Sink):
 
 
 def render(reports: list[Report]) -> str:
+    """The table; every text of the student's (id, mistakes, notes) with its controls escaped,
+    so that none moves the cursor or breaks a row."""
     reports = sorted(reports, key=lambda r: r.submission_id)
-    width = max([len("submission")] + [len(r.submission_id) for r in reports])
+    width = max([len("submission")] + [len(terminal(r.submission_id)) for r in reports])
     head = f"{'submission':<{width}}  " + "  ".join(f"{c:>14}" for c in COLUMNS) + "   total"
     lines = [head, "-" * len(head)]
     for r in reports:
@@ -37,10 +40,10 @@ def render(reports: list[Report]) -> str:
         for c in COLUMNS:
             got, total = per.get(c, (0.0, 0.0))
             cells.append(f"{got:>6g}/{total:<7g}")
-        lines.append(f"{r.submission_id:<{width}}  " + "  ".join(f"{c:>14}" for c in cells)
+        lines.append(f"{terminal(r.submission_id):<{width}}  " + "  ".join(f"{c:>14}" for c in cells)
                      + f"   {r.score:g}/{r.max_score:g}")
         if r.mistakes:
-            lines.append(f"{'':<{width}}  mistakes: " + ", ".join(r.mistakes))
+            lines.append(f"{'':<{width}}  mistakes: " + terminal(", ".join(r.mistakes)))
         for note in r.notes:
-            lines.append(f"{'':<{width}}  note: {note[:160]}")
+            lines.append(f"{'':<{width}}  note: {terminal(note[:160])}")
     return "\n".join(lines)
