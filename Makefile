@@ -29,6 +29,7 @@ bench: venv
 	$(BIN)/python bench/grade_speed.py
 	$(BIN)/python bench/startup.py
 	$(BIN)/python bench/budget.py
+	$(BIN)/python bench/sandbox_cost.py
 
 clean:
 	rm -rf $(VENV) build

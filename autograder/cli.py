@@ -193,15 +193,13 @@ def _grade(args, settings, config) -> int:
         print("autograder: warning: no course secret ($AUTOGRADER_SECRET or the secret_file "
               "of course.yaml), so the seeds of the hidden checks are predictable", file=sys.stderr)
     many = _import_core("autograder.grader.many")     # torch: after what can fail fast
-    from autograder.sandbox.environment import hidden_paths
     from autograder.sinks import feedback, progress, results_json, table
     from autograder.store.gradebook import Gradebook
 
     out = Path(args.out)
     _writable(out)
-    hide = hidden_paths(config, settings, out) + [str(Path(args.gradebook).resolve())]
     with Gradebook(args.gradebook) as gradebook:
-        grader = many.Grader(settings, secret, hide, gradebook, args.launched)
+        grader = many.Grader(settings, secret, gradebook, args.launched)
         if not args.quiet:
             print(f"autograder: sandbox ({grader.zygote.sandbox['mode']} mode): "
                   + "; ".join(grader.zygote.layers), file=sys.stderr)
@@ -239,11 +237,10 @@ def _grade(args, settings, config) -> int:
 
 def _replay(args, settings, config) -> int:
     replay = _import_core("autograder.grader.replay")
-    from autograder.sandbox.environment import hidden_paths
     from autograder.sinks.safe import terminal
 
     done = replay.replay(args.gradebook, args.id, settings, _secret(settings, config),
-                         hidden_paths(config, settings, None), args.launched)
+                         args.launched)
     recorded, report = done.recorded, done.now
     if done.changed_file:
         print(f"autograder: warning: {terminal(recorded.path)} changed since it was graded "

@@ -174,3 +174,98 @@ for folder in (os.getcwd(), os.path.expanduser("~"), tempfile.gettempdir(), "/tm
 
 SYNTAX_ERROR = "def synthetic_data(w, b, num_examples)\n    return None\n"
 WRONG_TYPES = with_function("synthetic_data", "def synthetic_data(w, b, num_examples):\n    return 'X, y'\n")
+
+
+def reveals(look: str) -> str:
+    """squared_loss raises, with what ``look`` found in its message, when it finds anything.
+
+    ``look`` is the body of a function ``_look()`` that returns what it found:
+    the attack's result reaches the test in the feedback, word for word.
+    """
+    old, new = replace_function("squared_loss", '''
+def squared_loss(y_hat, y):
+    found = _look()
+    if found:
+        raise RuntimeError("SEEN " + repr(found))
+    return (y_hat - y.reshape(y_hat.shape)) ** 2 / 2
+''')
+    body = "\n".join("    " + line for line in look.strip().splitlines())
+    return REFERENCE.replace(old, new) + f"\n\ndef _look():\n{body}\n"
+
+
+# what the root of the sandbox holds beyond ``allowed``
+SEES_AT_ROOT = """
+import os
+return sorted(set(os.listdir("/")) - ALLOWED)
+"""
+
+# every place outside the scratch where a file can be made or changed: each mount
+# point, every directory on the way to one, the site-packages, a module of the stdlib
+WRITABLE = """
+import os, site
+places = {"/", "/dev"}
+for line in open("/proc/self/mountinfo"):
+    point = line.split()[4]
+    while point not in ("/", ""):
+        places.add(point)
+        point = os.path.dirname(point)
+places.update(site.getsitepackages())
+found = []
+for place in sorted(places):
+    if place == "/tmp" or place.startswith(("/tmp/", "/proc")):
+        continue
+    if os.path.isdir(place):
+        name = os.path.join(place, "MARK.pth")
+        try:
+            open(name, "w").close()
+            found.append(place)
+            os.unlink(name)
+        except OSError:
+            pass
+    elif os.path.isfile(place) and not place.startswith("/dev/"):
+        try:
+            open(place, "a").close()
+            found.append(place)
+        except OSError:
+            pass
+try:
+    open(os.__file__, "a").close()
+    found.append(os.__file__)
+except OSError:
+    pass
+return found
+""".replace("MARK", MARK)
+
+# descriptors that lead outside the sandbox's own view
+OPEN_OUTSIDE = """
+import os
+found = []
+for fd in os.listdir("/proc/self/fd"):
+    try:
+        target = os.readlink(f"/proc/self/fd/{fd}")
+    except OSError:
+        continue
+    if target.startswith("/") and not target.startswith(("/tmp/", "/dev/null", "/proc/")):
+        found.append(target)
+return found
+"""
+
+
+def tampers(paths: dict[str, str]) -> str:
+    """Writes to each of ``paths`` (what -> path) that it can see: appends to a file,
+    creates a .pth in a folder. squared_loss raises, naming what worked, if any did."""
+    lines = ["import os", "done = []"]
+    for what, path in paths.items():
+        lines += ["try:",
+                  f"    p = {path!r}",
+                  "    if not os.path.exists(p):",
+                  "        raise FileNotFoundError(p)   # not there to change (or only in the scratch)",
+                  "    if os.path.isdir(p):",
+                  f"        open(os.path.join(p, {MARK + '.pth'!r}), 'w').write('import os\\n')",
+                  "    else:",
+                  "        open(p, 'a').write('\\n# tampered\\n')",
+                  f"    done.append({what!r})",
+                  "except OSError:",
+                  "    pass"]
+    lines.append("return done")
+    return reveals("\n".join(lines))

@@ -9,7 +9,6 @@ import pytest
 from autograder import course as settings_mod
 from autograder.grader import one
 from autograder.sandbox.client import Zygote
-from autograder.sandbox.environment import hidden_paths
 from autograder.inputs.read import load
 
 ROOT = Path(__file__).parents[1]
@@ -19,9 +18,8 @@ _counter = itertools.count()
 
 @pytest.fixture(scope="session")
 def worker():
-    """The grader's warm worker, hiding the course's files as `autograder grade` does."""
-    config = ROOT / "course.yaml"
-    w = Zygote(hidden_paths(config, settings_mod.load(config), None))
+    """The grader's warm worker, as `autograder grade` starts it."""
+    w = Zygote()
     yield w
     w.close()
 

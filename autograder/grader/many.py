@@ -49,13 +49,13 @@ def spare_cores(jobs: int = 1) -> int:
 class Grader:
     """The core object behind `autograder grade`: a warm zygote, the course settings, a gradebook."""
 
-    def __init__(self, settings: Settings, secret: bytes = b"", hide: list[str] | tuple = (),
+    def __init__(self, settings: Settings, secret: bytes = b"",
                  gradebook: Gradebook | None = None, launched: Launch | None = None):
         self.settings = settings
         self.secret = secret
         self.gradebook = gradebook
         self.settings_hash = settings.grading_hash()
-        self.zygote = Zygote(hide, launched)
+        self.zygote = Zygote(launched)
         self.summary = Summary()
 
     def grade(self, submission: Submission, parallel: int | None = None,

@@ -34,7 +34,7 @@ class Replay:
 
 
 def replay(gradebook_path: str, submission_id: str, settings: Settings, secret: bytes,
-           hide: list[str], launched: Launch | None = None) -> Replay:
+           launched: Launch | None = None) -> Replay:
     """The submission that counts for ``submission_id`` (the latest), graded again."""
     with Gradebook(gradebook_path) as gradebook:
         row = gradebook.counted(settings.assignment, "latest").get(submission_id)
@@ -43,7 +43,7 @@ def replay(gradebook_path: str, submission_id: str, settings: Settings, secret: 
                              f"for assignment {settings.assignment!r}")
         recorded = gradebook.report(row)
     submission = load(recorded.path, submission_id)
-    with Zygote(hide, launched) as zygote:
+    with Zygote(launched) as zygote:
         now = one.grade(zygote, submission, settings, secret,
                         seeds={"public": recorded.public_seed, "hidden": recorded.hidden_seed},
                         parallel=spare_cores())

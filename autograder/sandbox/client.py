@@ -31,10 +31,11 @@ def _lost(reason: str | None) -> dict:
 class Zygote:
     """A warm process with torch imported that forks one child per submission.
 
-    ``hide`` lists paths that submissions must not read (the course's files).
+    Each child sees only the allowlisted filesystem of ``far/view.py``: nothing of
+    the course, its grader or its gradebook is there to be hidden.
     """
 
-    def __init__(self, hide: list[str] | tuple[str, ...] = (), launched: Launch | None = None):
+    def __init__(self, launched: Launch | None = None):
         self._launch = launched or Launch()
         self._proc, self._control = self._launch.proc, self._launch.control
         self._lock = threading.Lock()           # guards _spare
@@ -62,7 +63,7 @@ class Zygote:
                               f"(a PID namespace and no privileges): {tried or 'nothing worked'}. "
                               "Run as root, or enable unprivileged user namespaces "
                               "(sysctl kernel.unprivileged_userns_clone=1).")
-        self.sandbox = {"mode": box["mode"], "hide": list(hide)}
+        self.sandbox = {"mode": box["mode"]}
         self.layers = box["layers"]
 
     def _fork(self) -> "Session":

@@ -51,7 +51,7 @@ def _runner_is_unprivileged(mode: str, nspid: str | None = None) -> None:
 
 def probe_mode(mode: str) -> str | None:
     """Try a mode in a throw-away child; None when it works, else why not."""
-    return _works_in_child(lambda: (isolate(mode, 1, []), _runner_is_unprivileged(mode)))
+    return _works_in_child(lambda: (isolate(mode, 1), _runner_is_unprivileged(mode)))
 
 
 def probe_spawned_init(own: int, program: str) -> str | None:
@@ -63,7 +63,7 @@ def probe_spawned_init(own: int, program: str) -> str | None:
         if not fresh_pid_namespace(own):
             return f"a new PID namespace: {os.strerror(ctypes.get_errno())}"
         init, life = spawn_init(program)
-        why = _works_in_child(lambda: (isolate("root", 1, [], in_namespace=True),
+        why = _works_in_child(lambda: (isolate("root", 1, in_namespace=True),
                                        _runner_is_unprivileged("root", nspid="2")))
         os.close(life)              # the init exits, and the test namespace with it
         life = None

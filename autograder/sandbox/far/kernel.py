@@ -10,8 +10,8 @@ it (``pidns.spawn_init``):
       |           dies, and the kernel then kills the whole PID namespace. It ignores
       |           SIGCHLD, so the kernel reaps the orphans that come to it.
       `- runner   pid 2 of that namespace, forked from the zygote: unshares the
-                  other namespaces, mounts /proc, the size-capped tmpfs scratch and
-                  the overmounts that hide the course's files, drops to an
+                  other namespaces, builds its filesystem from an allowlist and
+                  makes it the root (view.py), drops to an
                   unprivileged uid with no capabilities, sets no_new_privs, then runs
                   the student's cells and probes (see runner.py).
 
@@ -21,7 +21,7 @@ Otherwise (in a user namespace, or where that fails), every process is forked:
       `- keeper   trusted; unshares the namespaces, forks the init, waits for it.
                   The grader holds a pidfd of the keeper: killing it kills the init
                   (PR_SET_PDEATHSIG), and the kernel then kills the whole PID namespace.
-          `- init     pid 1 of the new PID namespace; trusted; mounts, then forks
+          `- init     pid 1 of the new PID namespace; trusted; builds the view, then forks
                       the runner and reaps orphans.
               `- runner   as above.
 
@@ -35,100 +35,18 @@ Two modes, chosen at start-up by `detect.detect()`:
 
 Either way: the child cannot raise its limits, cannot signal anything outside
 its PID namespace (``os.kill(-1, 9)`` stays inside), cannot gain privileges, has
-no network, and cannot read what the grader hides.
+no network, and sees only the allowlisted filesystem of view.py: the grader's own
+is not hidden but absent, and nothing outside the scratch is writable.
 """
 from __future__ import annotations
 
 import os
 import signal
-import stat
-import sys
-from pathlib import Path
 
-from autograder.sandbox.far import libc
+from autograder.sandbox.far import libc, view
 
-# Directories that anyone may write to: each gets a private, size-capped tmpfs.
-WORLD_WRITABLE = ("/tmp", "/var/tmp", "/dev/shm", "/run/lock")
-SCRATCH = "/tmp"
 SANDBOX_UID_BASE = 2_000_000     # root mode: uid = base + a pid outside, unique per submission
 USERNS_UID = 1000                # userns mode: the one uid mapped inside (to the grader's own)
-
-
-def _mounts(scratch_mb: int, hide: list[str], owner: int) -> None:
-    """In the init of the new namespaces: private mounts, /proc, scratch, hidden paths."""
-    libc.mount(None, "/", None, libc.MS_REC | libc.MS_PRIVATE)
-    libc.mount("proc", "/proc", "proc", libc.MS_NOSUID | libc.MS_NODEV | libc.MS_NOEXEC)
-    needed = {p: os.open(p, os.O_PATH | os.O_DIRECTORY) for p in _interpreter_paths()}
-    for target in WORLD_WRITABLE:
-        if os.path.isdir(target) and not os.path.islink(target):
-            size = scratch_mb if target == SCRATCH else 1
-            libc.mount("tmpfs", target, "tmpfs", libc.MS_NOSUID | libc.MS_NODEV,
-                   f"size={size}m,mode=1777,nr_inodes=4096")
-    _expose(needed)
-    home = os.path.join(SCRATCH, "home")
-    os.mkdir(home, 0o700)
-    os.chown(home, owner, owner)
-    # a hidden file becomes an empty file that nobody may open; a hidden directory
-    # an empty one that nobody may list (read-only, so not even its owner can chmod it)
-    blank = os.path.join(SCRATCH, ".blank")
-    os.close(os.open(blank, os.O_CREAT | os.O_WRONLY, 0o000))
-    os.chmod(blank, 0o000)
-    for path in hide:
-        p = Path(path)
-        if not p.exists() or p.is_symlink():
-            continue
-        if p.is_dir():
-            libc.mount("tmpfs", str(p), "tmpfs", libc.MS_RDONLY | libc.MS_NOSUID | libc.MS_NODEV | libc.MS_NOEXEC,
-                   "size=4k,mode=000")
-        else:
-            libc.mount(blank, str(p), None, libc.MS_BIND)
-            libc.mount(None, str(p), None, libc.MS_BIND | libc.MS_REMOUNT | libc.MS_RDONLY)
-    os.unlink(blank)
-
-
-def _interpreter_paths() -> list[str]:
-    """What the unprivileged runner must read: the interpreter and its import path."""
-    paths = {sys.base_prefix, sys.prefix, sys.exec_prefix}
-    paths.update(p for p in sys.path if p and os.path.isdir(p))
-    return sorted(os.path.realpath(p) for p in paths)
-
-
-def _blocked_ancestor(path: str) -> str | None:
-    """The highest directory above ``path`` that other users cannot search, if any."""
-    parts = Path(path).parts
-    for i in range(1, len(parts)):
-        ancestor = str(Path(*parts[:i + 1]))
-        try:
-            mode = os.stat(ancestor).st_mode
-        except FileNotFoundError:      # under a fresh tmpfs: _expose binds it back
-            return None
-        if not (mode & stat.S_IXOTH):
-            return ancestor
-    return None
-
-
-def _expose(needed: dict[str, int]) -> None:
-    """Keep the interpreter and its import path reachable for the runner's uid.
-
-    Two things can hide them: a private parent directory (a Python under /root, say)
-    and the fresh tmpfs over /tmp (a checkout under /tmp). Either way, in this mount
-    namespace only, the path is bound back in from a descriptor opened before, read-only.
-    """
-    blocked: dict[str, list[str]] = {}
-    for path in needed:
-        ancestor = _blocked_ancestor(path)
-        if ancestor is not None:
-            blocked.setdefault(ancestor, []).append(path)
-    for ancestor in sorted(blocked):
-        libc.mount("tmpfs", ancestor, "tmpfs", libc.MS_NOSUID | libc.MS_NODEV, "size=64k,mode=755")
-    for path in sorted(needed, key=len):
-        fd = needed[path]
-        reachable = os.path.isdir(path) and os.path.samestat(os.stat(path), os.fstat(fd))
-        if not reachable:
-            os.makedirs(path, mode=0o755, exist_ok=True)
-            libc.mount(f"/proc/self/fd/{fd}", path, None, libc.MS_BIND | libc.MS_REC)
-            libc.mount(None, path, None, libc.MS_BIND | libc.MS_REMOUNT | libc.MS_RDONLY)
-        os.close(fd)
 
 
 def _init_loop() -> None:
@@ -143,7 +61,7 @@ def _init_loop() -> None:
             continue
 
 
-def isolate(mode: str, scratch_mb: int, hide: list[str], close_fds: tuple[int, ...] = (),
+def isolate(mode: str, scratch_mb: int, close_fds: tuple[int, ...] = (),
             in_namespace: bool = False) -> str:
     """Called in the submission's first process, before any student code.
 
@@ -159,9 +77,9 @@ def isolate(mode: str, scratch_mb: int, hide: list[str], close_fds: tuple[int, .
         uid = SANDBOX_UID_BASE + int(os.readlink("/proc/self"))
         libc.unshare(libc.NAMESPACES & ~libc.CLONE_NEWPID)
         libc.die_with_parent()
-        _mounts(scratch_mb, hide, uid)
+        home = view.build(scratch_mb, uid)
         libc.name_process("ag-runner")
-        return _drop_privileges(mode, uid)
+        return _drop_privileges(mode, uid, home)
     if mode == "userns":
         libc.unshare(libc.CLONE_NEWUSER | libc.NAMESPACES)
         libc.write_file("/proc/self/setgroups", "deny")
@@ -183,7 +101,7 @@ def isolate(mode: str, scratch_mb: int, hide: list[str], close_fds: tuple[int, .
         finally:
             os._exit(0)
     libc.die_with_parent()
-    _mounts(scratch_mb, hide, uid)
+    home = view.build(scratch_mb, uid)
     libc.name_process("ag-init")
     runner = os.fork()
     if runner:                      # the init
@@ -192,10 +110,10 @@ def isolate(mode: str, scratch_mb: int, hide: list[str], close_fds: tuple[int, .
         _init_loop()
     libc.name_process("ag-runner")
     libc.die_with_parent()
-    return _drop_privileges(mode, uid)
+    return _drop_privileges(mode, uid, home)
 
 
-def _drop_privileges(mode: str, uid: int) -> str:
+def _drop_privileges(mode: str, uid: int, home: str) -> str:
     """The runner's last step as root: an ordinary uid, or no capabilities; no_new_privs."""
     if mode == "root":
         os.setgroups([])
@@ -205,16 +123,18 @@ def _drop_privileges(mode: str, uid: int) -> str:
     else:
         libc.clear_capabilities()
     libc.no_new_privs()
-    return os.path.join(SCRATCH, "home")
+    return home
 
 
+VIEW = ("mount namespace whose root is an allowlist: the interpreter, its libraries and "
+        "/dev/null and the like read-only, a size-capped tmpfs scratch at /tmp")
 LAYERS = {
     "root": ["PID namespace (the tree dies with its init; os.kill(-1) stays inside)",
-             "mount namespace (private /tmp tmpfs with a size cap, course files hidden)",
+             VIEW,
              "network namespace (no network)", "unprivileged uid with no groups and no capabilities",
              "no_new_privs", "rlimits (CPU, DATA, FSIZE, NOFILE, NPROC, CORE=0)"],
     "userns": ["user namespace", "PID namespace (the tree dies with its init; os.kill(-1) stays inside)",
-               "mount namespace (private /tmp tmpfs with a size cap, course files hidden)",
+               VIEW,
                "network namespace (no network)", "no capabilities", "no_new_privs",
                "rlimits (CPU, DATA, FSIZE, NOFILE, CORE=0)"],
 }

@@ -86,8 +86,8 @@ def serve(sock: socket.socket, in_namespace: bool = False) -> None:
         os._exit(2)
     limits = msg["limits"]
     box = msg["sandbox"]
-    home = kernel.isolate(box["mode"], int(limits["scratch_mb"]), box["hide"],
-                             close_fds=(sock.fileno(),), in_namespace=in_namespace)
+    home = kernel.isolate(box["mode"], int(limits["scratch_mb"]),
+                          close_fds=(sock.fileno(),), in_namespace=in_namespace)
     scratch = enter_limits(limits, home, own_uid=box["mode"] == "root")
     if msg["op"] == protocol.PREPARE:      # a sandbox made ahead of time: now the submission
         msg = protocol.recv(sock)

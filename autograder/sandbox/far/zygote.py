@@ -88,7 +88,7 @@ def main() -> None:
     torch.set_num_threads(1)          # before any fork: no OpenMP pool to deadlock in children
     torch.set_num_interop_threads(1)
     from autograder.sandbox import protocol
-    from autograder.sandbox.far import cells, detect, libc, probes, runner, state
+    from autograder.sandbox.far import cells, detect, libc, probes, runner, state, view
 
     sys.path.insert(0, str(cells.SHIMS))   # IPython and d2l as the sandbox offers them
 
@@ -99,6 +99,7 @@ def main() -> None:
     gc.enable()                 # submissions run with it, as in a kernel
 
     libc.name_process("ag-zygote")
+    view.prepare()              # what every submission's filesystem is built from
     sandbox = detect.detect(os.environ.get("AUTOGRADER_SANDBOX") or None)
     _become_subreaper()
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)   # children are reaped automatically
