@@ -199,7 +199,7 @@ import os
 return sorted(set(os.listdir("/")) - ALLOWED)
 """
 
-# every place outside the scratch where a file can be made or changed: each mount
+# every place outside the scratch (/tmp and /dev/shm) where a file can be made or changed: each mount
 # point, every directory on the way to one, the site-packages, a module of the stdlib
 WRITABLE = """
 import os, site
@@ -212,7 +212,7 @@ for line in open("/proc/self/mountinfo"):
 places.update(site.getsitepackages())
 found = []
 for place in sorted(places):
-    if place == "/tmp" or place.startswith(("/tmp/", "/proc")):
+    if place in ("/tmp", "/dev/shm") or place.startswith(("/tmp/", "/dev/shm/", "/proc")):   # the scratch
         continue
     if os.path.isdir(place):
         name = os.path.join(place, "MARK.pth")
@@ -251,16 +251,21 @@ return found
 """
 
 
-def tampers(paths: dict[str, str]) -> str:
-    """Writes to each of ``paths`` (what -> path) that it can see: appends to a file,
-    creates a .pth in a folder. squared_loss raises, naming what worked, if any did."""
+def tampers(paths: dict) -> str:
+    """Writes to each of ``paths`` (what -> a file, or (a folder, a file it holds)) that it
+    can see: appends to a file, creates a .pth in a folder. squared_loss raises, naming
+    what worked, if any did. A folder counts only with its file in it: an empty folder
+    of the same name in the scratch (on the way to a bound path) is the scratch's."""
     lines = ["import os", "done = []"]
-    for what, path in paths.items():
+    for what, target in paths.items():
+        path, holds = (target, None) if isinstance(target, str) else target
         lines += ["try:",
                   f"    p = {path!r}",
                   "    if not os.path.exists(p):",
                   "        raise FileNotFoundError(p)   # not there to change (or only in the scratch)",
                   "    if os.path.isdir(p):",
+                  f"        if not os.path.exists(os.path.join(p, {holds!r} or '')):",
+                  "            raise FileNotFoundError(p)",
                   f"        open(os.path.join(p, {MARK + '.pth'!r}), 'w').write('import os\\n')",
                   "    else:",
                   "        open(p, 'a').write('\\n# tampered\\n')",
@@ -269,3 +274,117 @@ def tampers(paths: dict[str, str]) -> str:
                   "    pass"]
     lines.append("return done")
     return reveals("\n".join(lines))
+
+
+# ---- forged training reports --------------------------------------------------------
+#
+# Each has an sgd that only zeroes the gradients (it never moves w), which an honest
+# grading marks wrong in sgd and in training. Each then tries to get training's points
+# back by rewriting the grader's training probe in its own process, or by cheating
+# from inside its own functions.
+
+ZEROES_ONLY = with_function("sgd", '''
+def sgd(params, lr, batch_size):
+    with torch.no_grad():
+        for param in params:
+            param.grad.zero_()
+''')
+
+_HARNESS = '''
+import sys
+_probes = sys.modules["autograder.sandbox.far.probes"]
+_book_loop = _probes.probe_training
+'''
+
+FORGED_TRAINING = {
+    # the report says what the grader wants to hear: w and b are the true ones
+    "a made-up result": ZEROES_ONLY + _HARNESS + '''
+def _forged(ns, inputs):
+    return {"w": inputs["true_w"].clone(), "b": torch.tensor([float(inputs["true_b"])]),
+            "losses": [5e-05, 5e-05, 5e-05]}
+_probes.PROBES["training"] = _forged
+''',
+    # the book's loop, honestly traced, but with a working sgd in place of the student's
+    "the loop with another sgd": ZEROES_ONLY + _HARNESS + '''
+def _working_sgd(params, lr, batch_size):
+    with torch.no_grad():
+        for param in params:
+            param -= lr * param.grad / batch_size
+            param.grad.zero_()
+def _forged(ns, inputs):
+    return _book_loop({**ns, "sgd": _working_sgd}, inputs)
+_probes.PROBES["training"] = _forged
+''',
+    # the book's loop, traced, with an sgd that jumps to the true w and b
+    "a trace that jumps to the answer": ZEROES_ONLY + _HARNESS + '''
+def _forged(ns, inputs):
+    def jump(params, lr, batch_size):
+        with torch.no_grad():
+            params[0][:] = inputs["true_w"].reshape(params[0].shape)
+            params[1][:] = float(inputs["true_b"])
+            for param in params:
+                param.grad.zero_()
+    return _book_loop({**ns, "sgd": jump}, inputs)
+_probes.PROBES["training"] = _forged
+''',
+    # the probe left alone: synthetic_data keeps the true w and b, sgd writes them in
+    "functions that keep the answer": with_function("sgd", '''
+def sgd(params, lr, batch_size):
+    with torch.no_grad():
+        if "w" in _KEPT:
+            params[0][:] = _KEPT["w"].reshape(params[0].shape)
+            params[1][:] = _KEPT["b"]
+        for param in params:
+            param.grad.zero_()
+''').replace("def synthetic_data(w, b, num_examples):",
+             "_KEPT = {}\n\n\ndef synthetic_data(w, b, num_examples):\n    _KEPT.update(w=w.clone(), b=b)", 1),
+}
+
+
+# the kernel's keyrings ignore namespaces: the session keyring that the grader was
+# started in (a systemd service, a login) holds its credentials
+KEYRING = """
+import ctypes, os, platform
+number = {"x86_64": 250, "aarch64": 219}.get(platform.machine(), 250)
+libc = ctypes.CDLL(None, use_errno=True)
+libc.syscall.restype = ctypes.c_long
+own = ("MARK-left-by-" + os.path.basename(__file__)).encode()   # this submission's own key
+found = []
+for ring in (-3, -4, -5):                  # session, user, user-session keyring
+    ring_id = libc.syscall(number, 0, ring, 0)
+    if ring_id < 0:
+        continue
+    ids = (ctypes.c_int32 * 64)()
+    n = libc.syscall(number, 11, ring_id, ids, 256)
+    for i in range(max(0, n) // 4):
+        text = ctypes.create_string_buffer(256)
+        libc.syscall(number, 6, ids[i], text, 256)
+        if b"MARK" in text.value and own not in text.value:
+            found.append(text.value.decode())
+name = own
+libc.syscall(248, b"user", name, b"x", 1, -3)     # for the next submission to find
+return found
+""".replace("MARK", MARK)
+
+# processes it can hold at once, forking until the kernel says no
+FORKS = """
+import os, time
+if getattr(_look, "done", False):      # once per process: training calls it 300 times
+    return []
+_look.done = True
+kids = []
+try:
+    while len(kids) < 2000:
+        pid = os.fork()
+        if pid == 0:
+            time.sleep(30)
+            os._exit(0)
+        kids.append(pid)
+except OSError:
+    pass
+for pid in kids:
+    os.kill(pid, 9)
+for pid in kids:
+    os.waitpid(pid, 0)
+return [len(kids)] if len(kids) > 300 else []
+"""

@@ -99,6 +99,64 @@ def test_no_descriptor_leads_outside(grade):
     assert seen(report) is None, f"open: {seen(report)}"
 
 
+PID1_MOUNTS = """
+import os
+def points(path):
+    try:
+        return {line.split()[4] for line in open(path)}
+    except OSError:
+        return set()
+return sorted(points("/proc/1/mountinfo") - points("/proc/self/mountinfo"))
+"""
+
+
+def test_the_namespaces_init_shows_no_mount_of_the_graders(grade):
+    """As root the init is a spawned `cat` in the grader's mount namespace: its
+    /proc/1/mountinfo would list the grader's mounts."""
+    report = grade(hostile.reveals(PID1_MOUNTS))
+    assert seen(report) is None, f"pid 1 shows {seen(report)}"
+
+
+def _join_session_keyring_with_a_secret() -> None:
+    """This test process (and so the warm worker it starts) in a session keyring with a
+    key in it, as a grader started by systemd or a login is."""
+    import ctypes
+    import platform
+    number = {"x86_64": 250, "aarch64": 219}.get(platform.machine(), 250)
+    libc = ctypes.CDLL(None, use_errno=True)
+    assert libc.syscall(number, 1, b"autograder-test-session") >= 0
+    name = f"{hostile.MARK}-grader-credential".encode()
+    assert libc.syscall(248, b"user", name, b"s3cret", 6, -3) >= 0
+
+
+def test_no_submission_shares_the_graders_keyring_or_anothers(tmp_path, course):
+    from autograder.grader import one
+    from autograder.inputs.read import load
+    from autograder.sandbox.client import Zygote
+    _join_session_keyring_with_a_secret()
+    worker = Zygote()
+    try:
+        reports = []
+        for name in ("first", "second"):
+            path = tmp_path / f"{name}.py"
+            path.write_text(hostile.reveals(hostile.KEYRING))
+            reports.append(one.grade(worker, load(path), course, b"s"))
+    finally:
+        worker.close()
+    for report in reports:
+        assert seen(report) is None, f"keys seen: {seen(report)}"
+
+
+def test_the_keyring_probe_sees_a_key():
+    """The check above would pass vacuously if the probe could not see keys: outside the
+    sandbox, in the same session keyring, it finds the grader's."""
+    _join_session_keyring_with_a_secret()
+    namespace: dict = {"__file__": "probe.py"}
+    exec("def _probe():\n" + "\n".join("    " + line for line in hostile.KEYRING.strip().splitlines()),
+         namespace)
+    assert any("grader-credential" in key for key in namespace["_probe"]())
+
+
 def test_what_a_submission_writes_shows():
     """The write probe itself works: run outside any sandbox, it finds the places that
     this test's user can write to (as root, / itself)."""
@@ -151,25 +209,34 @@ def test_as_an_ordinary_user_a_submission_changes_nothing_outside_its_scratch():
         zzz = base / "subs" / "zzz.py"
         zzz.write_text(REFERENCE)
         targets = {"zzz.py": str(zzz), "~/.bashrc": str(base / "home" / ".bashrc"),
-                   "the course folder": str(base), "the grader's site-packages": site_packages,
+                   "the course folder": (str(base), "course.yaml"),
+                   "the grader's site-packages": (site_packages, "grader.pth"),
                    "course.yaml": str(base / "course.yaml")}
         (base / "subs" / "aaa.py").write_text(hostile.tampers(targets))
         (base / "subs" / "bbb.py").write_text(hostile.reveals(hostile.WRITABLE))
+        # the user's virtualenv is under /tmp, where the scratch is: it must still be there
+        (base / "subs" / "ccc.py").write_text(hostile.reveals(
+            f"import os\nreturn [] if os.path.isfile({site_packages + '/grader.pth'!r}) else ['no venv']"))
+        # a fork bomb holds at most its own limit of processes, not all of the grader's uid's
+        (base / "subs" / "ddd.py").write_text(hostile.reveals(hostile.FORKS))
         for path in base.rglob("*"):
             os.lchown(path, uid, uid)
         before = {p: p.read_bytes() for p in base.rglob("*") if p.is_file()}
         listed = set(base.rglob("*"))
         done = _as_user(uid, base, "grade", "subs", "--out", "out", "--gradebook", "gradebook.db",
-                        "--jobs", "1")
+                        "--jobs", "2")
         assert done.returncode == 0, done.stderr
         assert "userns mode" in done.stderr
         scores = {name: json.loads((base / "out" / name / "results.json").read_text())
-                  for name in ("aaa", "bbb", "zzz")}
+                  for name in ("aaa", "bbb", "ccc", "ddd", "zzz")}
         tampered = [t for t in scores["aaa"]["tests"] if "SEEN " in t.get("output", "")]
         assert not tampered, tampered[0]["output"]
         writable = [t for t in scores["bbb"]["tests"] if "SEEN " in t.get("output", "")]
         assert not writable, writable[0]["output"]
-        assert scores["zzz"]["score"] == 23 and scores["aaa"]["score"] == 23
+        for name in ("ccc", "ddd"):
+            found = [t["output"] for t in scores[name]["tests"] if "SEEN " in t.get("output", "")]
+            assert not found, (name, found)
+        assert {name: s["score"] for name, s in scores.items()} == dict.fromkeys(scores, 23)
         after = {p: p.read_bytes() for p in base.rglob("*") if p.is_file() and p in before}
         assert after == before
         made = {p.relative_to(base).parts[0] for p in base.rglob("*") if p not in listed}

@@ -98,7 +98,9 @@ def _from_status(check: spec.Check, obs: Observation, names: dict, limits) -> Ve
 
 def judge(check: spec.Check, observations: dict[str, Observation], names: dict, limits) -> Verdict:
     """The Verdict of one check on what its probes observed."""
-    bad = next((o for o in observations.values() if o.status != "ok"), None)
+    # another function's probes that a check reads (training reads sgd's) never decide it
+    bad = next((o for o in observations.values() if o.status != "ok" and o.probe.kind == check.function),
+               None)
     if check.function != "training" and any((o.result or {}).get("d2l") for o in observations.values()):
         verdict = fail("any.uses_d2l", function=check.function)
     elif bad is not None:

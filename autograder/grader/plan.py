@@ -19,10 +19,14 @@ class Plan:
     probes: dict = field(default_factory=dict)    # key -> (Probe, seed)
 
     def add(self, check: spec.Check, name: str, visibility: str, base_seed: int):
-        key = (check.function, name, visibility)
+        """``name`` is a probe of the check's own function, or "function:probe" for one of
+        another function's (training's check reads sgd's, to know what its steps are)."""
+        function, _, name = name.rpartition(":")
+        function = function or check.function
+        key = (function, name, visibility)
         if key not in self.probes:
-            seed = probe_seed(base_seed, f"{check.function}.{name}")
-            self.probes[key] = (spec.module(check.function).PROBES[name](seed), seed)
+            seed = probe_seed(base_seed, f"{function}.{name}")
+            self.probes[key] = (spec.module(function).PROBES[name](seed), seed)
         return key
 
 

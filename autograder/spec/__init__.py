@@ -80,7 +80,8 @@ CHECKS: dict[str, Check] = {c.id: c for c in [
               ("in_place", "changes the given tensors in place and keeps them trainable", ("two", "three")),
               ("zero_grad", "zeroes each parameter's gradient after the update", ("two", "three"))),
     *_declare("training",
-              ("converges", "the book's loop with your five functions recovers w and b", ("book",))),
+              ("converges", "the book's loop with your five functions recovers w and b",
+               ("book", "sgd:two", "sgd:three"))),
 ]}
 
 

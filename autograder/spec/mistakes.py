@@ -363,6 +363,14 @@ CATALOGUE: dict[str, Mistake] = {m.id: m for m in [
        "训练发散了：每轮损失为 {losses}。",
        "A step that is too large (no division by batch_size) or in the wrong direction makes the loss blow up.",
        "步长过大（没有除以 batch_size）或方向错误会使损失爆炸。"),
+    _M("training.unverified",
+       "training reported max|w - true_w| = {w_error} and |b - true_b| = {b_error}, but the grader checks "
+       "a report rather than trust it, and this one does not hold: {reason}.",
+       "训练报告的误差为 max|w - true_w| = {w_error}，|b - true_b| = {b_error}，但评分器会核对报告而不是直接相信它，"
+       "而这份报告不成立：{reason}。",
+       "Run the book's loop with your own five functions, and leave the grader's code alone: a result "
+       "only counts when every step of it is what your functions do.",
+       "用你自己的五个函数运行书中的训练循环，不要改动评分器的代码：只有每一步都是你的函数真正做的，结果才算数。"),
     _M("training.timed_out",
        "training did not finish within {limit} s and was stopped while it was inside `{inside}`.",
        "训练未能在 {limit} 秒内完成，被终止时正在执行 `{inside}`。",

@@ -122,19 +122,35 @@ def _drop_privileges(mode: str, uid: int, home: str) -> str:
         os.setresuid(uid, uid, uid)     # leaving uid 0 clears every remaining capability
     else:
         libc.clear_capabilities()
+    libc.new_session_keyring()          # owned by the new uid, shared with nothing
+    # a change of uid leaves the process not dumpable, and its /proc (hidepid) would hide
+    # the submission's own processes from each other: the runner reads its units' CPU time
+    libc.check(libc.prctl(libc.PR_SET_DUMPABLE, 1), "dumpable")
     libc.no_new_privs()
     return home
 
 
+def counts_processes_per_namespace() -> bool:
+    """Linux 5.14 and later count RLIMIT_NPROC per user namespace: in userns mode the
+    limit then binds the submission's own processes, not all of the grader's uid."""
+    try:
+        major, minor = (int(x) for x in os.uname().release.split(".")[:2])
+    except ValueError:
+        return False
+    return (major, minor) >= (5, 14)
+
+
 VIEW = ("mount namespace whose root is an allowlist: the interpreter, its libraries and "
         "/dev/null and the like read-only, a size-capped tmpfs scratch at /tmp")
+KEYRING = "a session keyring of its own"
 LAYERS = {
     "root": ["PID namespace (the tree dies with its init; os.kill(-1) stays inside)",
              VIEW,
              "network namespace (no network)", "unprivileged uid with no groups and no capabilities",
-             "no_new_privs", "rlimits (CPU, DATA, FSIZE, NOFILE, NPROC, CORE=0)"],
+             KEYRING, "no_new_privs", "rlimits (CPU, DATA, FSIZE, NOFILE, NPROC, CORE=0)"],
     "userns": ["user namespace", "PID namespace (the tree dies with its init; os.kill(-1) stays inside)",
                VIEW,
-               "network namespace (no network)", "no capabilities", "no_new_privs",
-               "rlimits (CPU, DATA, FSIZE, NOFILE, CORE=0)"],
+               "network namespace (no network)", "no capabilities", KEYRING, "no_new_privs",
+               "rlimits (CPU, DATA, FSIZE, NOFILE, NPROC where Linux 5.14+ counts it per user namespace, "
+               "CORE=0)"],
 }

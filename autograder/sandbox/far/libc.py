@@ -18,7 +18,7 @@ MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
 MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 32, 4096, 16384, 1 << 18
 MS_NOATIME, MS_NODIRATIME, MS_RELATIME, MS_STRICTATIME = 1024, 2048, 1 << 21, 1 << 24
 
-PR_SET_PDEATHSIG, PR_SET_NAME, PR_CAPBSET_DROP, PR_SET_NO_NEW_PRIVS = 1, 15, 24, 38
+PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_SET_NAME, PR_CAPBSET_DROP, PR_SET_NO_NEW_PRIVS = 1, 4, 15, 24, 38
 LAST_CAP = 63
 
 LIBC = ctypes.CDLL(None, use_errno=True)
@@ -88,6 +88,25 @@ def die_with_parent() -> None:
     check(prctl(PR_SET_PDEATHSIG, signal.SIGKILL), "pdeathsig")
     if os.getppid() != parent:       # the parent died before the line above
         os._exit(0)
+
+
+_KEYCTL = {"x86_64": 250, "aarch64": 219, "riscv64": 219, "ppc64le": 271, "s390x": 280}
+KEYCTL_JOIN_SESSION_KEYRING = 1
+
+
+def new_session_keyring() -> None:
+    """Leave the session keyring this process inherited for a new, empty one of its own.
+
+    Keyrings ignore namespaces: a grader started by systemd or a login holds a session
+    keyring, and every submission would inherit it, with the grader's keys in it and
+    room to leave keys for the next submission. A kernel without keys has none to leak."""
+    import platform
+    number = _KEYCTL.get(platform.machine())
+    if number is None:
+        raise IsolationError(errno.ENOSYS, f"keyctl: unknown system call on {platform.machine()}")
+    if LIBC.syscall(number, KEYCTL_JOIN_SESSION_KEYRING, None) < 0 and ctypes.get_errno() != errno.ENOSYS:
+        err = ctypes.get_errno()
+        raise IsolationError(err, f"a session keyring of its own: {os.strerror(err)}")
 
 
 def write_file(path: str, text: str) -> None:

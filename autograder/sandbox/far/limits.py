@@ -60,7 +60,7 @@ def _data_in_use() -> int:
     return 0
 
 
-def enter(limits: dict, home: str, own_uid: bool) -> str:
+def enter(limits: dict, home: str, count_processes: bool) -> str:
     """Apply the process-level layers to the runner. Returns its scratch directory."""
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_DFL)
@@ -90,6 +90,6 @@ def enter(limits: dict, home: str, own_uid: bool) -> str:
     # a backstop for CPU time per process; wall-clock limits stop units sooner
     longest = max(float(limits["cell_seconds"]), float(limits["training_seconds"]))
     _set_limit(resource.RLIMIT_CPU, int(longest * 4) + 10)
-    if own_uid:     # the uid is this submission's alone, so its process count is too
+    if count_processes:     # its uid's count is this submission's alone (its own uid, or its own user namespace)
         _set_limit(resource.RLIMIT_NPROC, 256)
     return scratch

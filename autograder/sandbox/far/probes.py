@@ -157,29 +157,68 @@ def _batches_inside(result):
             return
 
 
+def _rows(value) -> torch.Tensor:
+    """A batch's features or labels as float64 rows, for the trace."""
+    t = torch.as_tensor(value.detach() if isinstance(value, torch.Tensor) else value)
+    return t.reshape(len(t), -1).to(torch.float64).clone()
+
+
 def probe_training(ns, inputs):
-    """The book's training loop with all five of the student's functions."""
+    """The book's training loop with all five of the student's functions.
+
+    Besides the result, it reports a trace that the grader checks: the data that
+    synthetic_data made, every batch that data_iter gave, and w and b before every
+    step. A report that claims convergence must be explained, step by step, by
+    gradient steps on those batches (``spec.training``)."""
     synthetic_data, data_iter, net, loss, sgd = (_inside(i, _function(ns, n))
                                                  for i, n in enumerate(TRAINING_CALLS))
     true_w, true_b = inputs["true_w"], float(inputs["true_b"])
     features, labels = synthetic_data(true_w, true_b, int(inputs["n"]))
-    w = torch.normal(0, 0.01, size=(len(true_w), 1), requires_grad=True)
+    w = inputs["w0"].clone().requires_grad_(True)
     b = torch.zeros(1, requires_grad=True)
     lr, batch_size = float(inputs["lr"]), int(inputs["batch_size"])
     losses = []
+    trace: dict | None = {"X": [], "y": [], "w": [], "b": []}
+    untraced = ""
+    try:
+        trace.update(features=_rows(features), labels=_rows(labels))
+    except (TypeError, ValueError, RuntimeError) as exc:
+        trace, untraced = None, f"the data could not be recorded ({type(exc).__name__})"
     most = len(features) // batch_size + 10
     for _ in range(int(inputs["epochs"])):
         for count, (X, y) in enumerate(_batches_inside(data_iter(batch_size, features, labels))):
             if count >= most:
                 raise RuntimeError(f"data_iter yielded more than {most} batches of {batch_size} "
                                    f"for {len(features)} examples: it never stops")
+            if trace is not None:
+                try:
+                    trace["X"].append(_rows(X))
+                    trace["y"].append(_rows(y))
+                    trace["w"].append(w.detach().reshape(-1).to(torch.float64).clone())
+                    trace["b"].append(b.detach().reshape(-1).to(torch.float64).clone())
+                except (TypeError, ValueError, RuntimeError) as exc:
+                    trace = None
+                    untraced = f"a batch could not be recorded ({type(exc).__name__})"
             l = loss(net(X, w, b), y)
             l.sum().backward()
             sgd([w, b], lr, batch_size)
         with torch.no_grad():
             losses.append(float(loss(net(features, w, b), labels).mean()))
-    return {"w": w.detach().reshape(-1).clone(), "b": b.detach().reshape(-1).clone(),
-            "losses": [x if np.isfinite(x) else repr(x) for x in losses]}
+    result = {"w": w.detach().reshape(-1).clone(), "b": b.detach().reshape(-1).clone(),
+              "losses": [x if np.isfinite(x) else repr(x) for x in losses]}
+    if trace is None:
+        result["untraced"] = untraced
+    elif not trace["X"]:
+        result["untraced"] = "data_iter gave no batch"
+    else:
+        try:
+            result["trace"] = {"features": trace["features"], "labels": trace["labels"],
+                               "X": torch.cat(trace["X"]), "y": torch.cat(trace["y"]),
+                               "sizes": torch.tensor([len(x) for x in trace["X"]]),
+                               "w": torch.stack(trace["w"]), "b": torch.stack(trace["b"])}
+        except RuntimeError as exc:
+            result["untraced"] = f"the batches could not be put together ({exc})"[:300]
+    return result
 
 
 PROBES = {

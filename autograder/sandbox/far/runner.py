@@ -88,7 +88,7 @@ def serve(sock: socket.socket, in_namespace: bool = False) -> None:
     box = msg["sandbox"]
     home = kernel.isolate(box["mode"], int(limits["scratch_mb"]),
                           close_fds=(sock.fileno(),), in_namespace=in_namespace)
-    scratch = enter_limits(limits, home, own_uid=box["mode"] == "root")
+    scratch = enter_limits(limits, home, count_processes=box["mode"] == "root" or kernel.counts_processes_per_namespace())
     if msg["op"] == protocol.PREPARE:      # a sandbox made ahead of time: now the submission
         msg = protocol.recv(sock)
         if not msg or msg.get("op") != protocol.LOAD:

@@ -11,9 +11,10 @@ empty tmpfs, and only these are bound into it, read-only, at their own paths:
 * the sandbox's stand-ins for IPython and d2l (``cells.SHIMS``).
 
 Beside them: ``/dev`` with ``null``, ``zero``, ``full``, ``random`` and ``urandom``,
-a ``/proc`` of the submission's own PID namespace, the top-level symlinks that lead
-into the allowlist (``/lib -> usr/lib``), and the scratch: a size-capped tmpfs at
-``/tmp``, the one place a submission can write. Then ``pivot_root`` makes it the
+a ``/proc`` of the submission's own PID namespace (other users' processes hidden),
+the top-level symlinks that lead into the allowlist (``/lib -> usr/lib``), and the
+scratch: a size-capped tmpfs at ``/tmp``, and a small one at ``/dev/shm`` for
+POSIX semaphores, the only places a submission can write. Then ``pivot_root`` makes it the
 root and the old one is detached: the grader's filesystem is not hidden but absent.
 No working directory, no HOME, no course folder, no other submission, no gradebook.
 
@@ -35,6 +36,7 @@ from autograder.sandbox.far import libc
 
 DEVICES = ("null", "zero", "full", "random", "urandom")
 SCRATCH = "/tmp"
+SHM_MB = 8
 ROOT_MB = 1                             # the new root holds only directories and mount points
 _PIVOT_ROOT = {"x86_64": 155, "aarch64": 41, "ppc64le": 203, "s390x": 217, "riscv64": 41}
 MNT_DETACH = 2
@@ -134,6 +136,17 @@ def _top_level_links(allowed: list[str]) -> dict[str, str]:
     return links
 
 
+def _mount_proc(target: str) -> None:
+    """The PID namespace's /proc, where other users' processes are invisible: as root, the
+    namespace's init (a spawned `cat`, root's, in the grader's mount namespace) would
+    otherwise show the grader's mount table in /proc/1/mountinfo. hidepid needs Linux 5.8."""
+    flags = libc.MS_NOSUID | libc.MS_NODEV | libc.MS_NOEXEC
+    try:
+        libc.mount("proc", target, "proc", flags, "hidepid=invisible")
+    except libc.IsolationError:
+        libc.mount("proc", target, "proc", flags)
+
+
 def pivot_root(new_root: str, put_old: str) -> None:
     number = _PIVOT_ROOT.get(platform.machine())
     if number is None:
@@ -160,6 +173,10 @@ def build(scratch_mb: int, owner: int) -> str:
         new_root = SCRATCH           # any directory will do as the mount point of the new root
         libc.mount("tmpfs", new_root, "tmpfs", libc.MS_NOSUID | libc.MS_NODEV,
                    f"size={ROOT_MB}m,mode=755,nr_inodes=4096")
+        # the scratch first: an allowed path under /tmp (a virtualenv there) is bound on top of it
+        scratch = _make_target(new_root, SCRATCH, True)
+        libc.mount("tmpfs", scratch, "tmpfs", libc.MS_NOSUID | libc.MS_NODEV,
+                   f"size={scratch_mb}m,mode=1777,nr_inodes=4096")
         for path, fd in sources.items():
             is_dir = stat.S_ISDIR(os.fstat(fd).st_mode)
             _bind(fd, _make_target(new_root, path, is_dir), read_only=True)
@@ -167,6 +184,9 @@ def build(scratch_mb: int, owner: int) -> str:
         libc.mount("tmpfs", dev, "tmpfs", libc.MS_NOSUID | libc.MS_NOEXEC, "size=16k,mode=755,nr_inodes=64")
         for name, fd in devices.items():
             _bind(fd, _make_target(new_root, f"/dev/{name}", False), read_only=False)
+        shm = _make_target(new_root, "/dev/shm", True)       # POSIX semaphores (multiprocessing)
+        libc.mount("tmpfs", shm, "tmpfs", libc.MS_NOSUID | libc.MS_NODEV | libc.MS_NOEXEC,
+                   f"size={SHM_MB}m,mode=1777,nr_inodes=1024")
         for name, target in (("fd", "/proc/self/fd"), ("stdin", "/proc/self/fd/0"),
                              ("stdout", "/proc/self/fd/1"), ("stderr", "/proc/self/fd/2")):
             os.symlink(target, f"{dev}/{name}")
@@ -176,10 +196,7 @@ def build(scratch_mb: int, owner: int) -> str:
             if not os.path.lexists(new_root + "/" + name):
                 os.symlink(target, new_root + "/" + name)
         proc = _make_target(new_root, "/proc", True)
-        libc.mount("proc", proc, "proc", libc.MS_NOSUID | libc.MS_NODEV | libc.MS_NOEXEC)
-        scratch = _make_target(new_root, SCRATCH, True)
-        libc.mount("tmpfs", scratch, "tmpfs", libc.MS_NOSUID | libc.MS_NODEV,
-                   f"size={scratch_mb}m,mode=1777,nr_inodes=4096")
+        _mount_proc(proc)
     finally:
         for fd in [*sources.values(), *locals().get("devices", {}).values()]:
             os.close(fd)
