@@ -190,15 +190,14 @@ def probe_training(ns, inputs):
             if count >= most:
                 raise RuntimeError(f"data_iter yielded more than {most} batches of {batch_size} "
                                    f"for {len(features)} examples: it never stops")
-            if trace is not None:
-                try:
-                    trace["X"].append(_rows(X))
-                    trace["y"].append(_rows(y))
-                    trace["w"].append(w.detach().reshape(-1).to(torch.float64).clone())
-                    trace["b"].append(b.detach().reshape(-1).to(torch.float64).clone())
-                except (TypeError, ValueError, RuntimeError) as exc:
-                    trace = None
-                    untraced = f"a batch could not be recorded ({type(exc).__name__})"
+            if trace is not None:       # put together once, at the end; w and b change in place
+                if isinstance(X, torch.Tensor) and isinstance(y, torch.Tensor):
+                    trace["X"].append(X)
+                    trace["y"].append(y)
+                    trace["w"].append(w.detach().clone())
+                    trace["b"].append(b.detach().clone())
+                else:
+                    trace, untraced = None, "a batch was not a pair of tensors"
             l = loss(net(X, w, b), y)
             l.sum().backward()
             sgd([w, b], lr, batch_size)
@@ -212,11 +211,14 @@ def probe_training(ns, inputs):
         result["untraced"] = "data_iter gave no batch"
     else:
         try:
+            sizes = [len(x) for x in trace["X"]]
             result["trace"] = {"features": trace["features"], "labels": trace["labels"],
-                               "X": torch.cat(trace["X"]), "y": torch.cat(trace["y"]),
-                               "sizes": torch.tensor([len(x) for x in trace["X"]]),
-                               "w": torch.stack(trace["w"]), "b": torch.stack(trace["b"])}
-        except RuntimeError as exc:
+                               "X": _rows(torch.cat([x.reshape(len(x), -1) for x in trace["X"]])),
+                               "y": _rows(torch.cat([v.reshape(len(v), -1) for v in trace["y"]])),
+                               "sizes": torch.tensor(sizes),
+                               "w": torch.stack([v.reshape(-1) for v in trace["w"]]).double(),
+                               "b": torch.stack([v.reshape(-1) for v in trace["b"]]).double()}
+        except (TypeError, RuntimeError) as exc:
             result["untraced"] = f"the batches could not be put together ({exc})"[:300]
     return result
 

@@ -160,15 +160,17 @@ def build(scratch_mb: int, owner: int) -> str:
     allowed = _allowed if _allowed is not None else allowlist()
     libc.mount(None, "/", None, libc.MS_REC | libc.MS_PRIVATE)
     # descriptors first: the new root's tmpfs may cover where they live (a checkout under /tmp)
-    sources = {}
+    sources: dict[str, int] = {}
+    devices: dict[str, int] = {}
     try:
         for path in allowed:
             try:
                 sources[path] = os.open(path, os.O_PATH | os.O_NOFOLLOW | os.O_CLOEXEC)
             except OSError:
                 continue                # gone since the worker started: not in this view
-        devices = {name: os.open(f"/dev/{name}", os.O_PATH | os.O_CLOEXEC) for name in DEVICES
-                   if os.path.exists(f"/dev/{name}")}
+        for name in DEVICES:
+            if os.path.exists(f"/dev/{name}"):
+                devices[name] = os.open(f"/dev/{name}", os.O_PATH | os.O_CLOEXEC)
         links = _top_level_links(allowed)
         new_root = SCRATCH           # any directory will do as the mount point of the new root
         libc.mount("tmpfs", new_root, "tmpfs", libc.MS_NOSUID | libc.MS_NODEV,
@@ -198,7 +200,7 @@ def build(scratch_mb: int, owner: int) -> str:
         proc = _make_target(new_root, "/proc", True)
         _mount_proc(proc)
     finally:
-        for fd in [*sources.values(), *locals().get("devices", {}).values()]:
+        for fd in [*sources.values(), *devices.values()]:
             os.close(fd)
     os.chdir(new_root)
     pivot_root(".", ".")                 # the old root is now stacked on the new one ...
