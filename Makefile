@@ -3,15 +3,22 @@ VENV := .venv
 BIN := $(VENV)/bin
 DEMO_DIR ?= build/demo
 
-.PHONY: venv demo test bench clean system-packages
+.PHONY: venv demo test bench clean system-packages student
 
 venv: $(BIN)/autograder
 
-$(BIN)/autograder: pyproject.toml
+$(BIN)/autograder: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[test]'
 	touch $@
+
+# A student's Jupyter: JupyterLab in .venv, and a kernel for it where `from autograder import check` works
+KERNEL ?= linreg-autograder
+student: venv
+	$(BIN)/pip install --quiet -c constraints.txt jupyterlab ipykernel
+	$(BIN)/python -m ipykernel install --user --name $(KERNEL) --display-name "Python (linreg autograder)"
+	@echo "Now run: $(BIN)/jupyter lab exercises/linreg.ipynb   (kernel: Python (linreg autograder))"
 
 demo: venv
 	$(BIN)/python -m autograder.demo $(DEMO_DIR)

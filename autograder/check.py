@@ -43,47 +43,100 @@ class LocalSession:
 
 
 class Summary:
-    """What check() returns: shown as Markdown in Jupyter, as text elsewhere."""
+    """What check() returns: rich HTML in Jupyter, clean text elsewhere.
 
-    def __init__(self, function: str, results: list):
-        self.function, self.results = function, results
+    ``hidden`` counts the checks of the same functions that only the grading runs: a
+    green tick never claims more than was checked. ``note`` says where the settings
+    came from when no course.yaml was found."""
+
+    def __init__(self, units: tuple[str, ...], results: list, hidden: int = 0, note: str | None = None,
+                 language: str = "en"):
+        self.units, self.results, self.hidden, self.note = units, results, hidden, note
+        self.language = language
+
+    @property
+    def function(self) -> str:
+        return self.units[0] if len(self.units) == 1 else "all"
 
     @property
     def passed(self) -> bool:
         return all(r.passed for r in self.results)
 
-    def _lines(self):
+    def _footer(self) -> list[str]:
+        from autograder.grader.render import LABELS
+        labels = LABELS[self.language]
+        failed = sum(not r.passed for r in self.results)
+        n = len(self.results)
+        lines = [labels["all_passed"].format(n=n) if not failed else labels["some_failed"].format(n=n, failed=failed)]
+        if self.hidden:
+            lines.append(labels["more_one"] if self.hidden == 1 else labels["more"].format(n=self.hidden))
+        if self.note:
+            lines.append(self.note)
+        return lines
+
+    def _markdown(self) -> str:
+        parts = []
         for r in self.results:
             mark = "✅" if r.passed else "❌"
-            yield f"{mark} **{r.name}**" + ("" if r.passed else "\n\n" + r.message)
+            parts.append(f"{mark} **{r.name}**" + ("" if r.passed else "\n\n" + r.message))
+        return "\n\n".join(parts + self._footer())
 
     def _repr_markdown_(self):
-        return "\n\n".join(self._lines())
+        return self._markdown()
+
+    def _repr_html_(self):
+        from markdown_it import MarkdownIt
+        return ('<div class="autograder-check">' + MarkdownIt("commonmark", {"html": False}).render(self._markdown())
+                + "</div>")
 
     def __repr__(self):
-        return "\n\n".join(self._lines())
+        return plain_text(self._markdown())
 
 
-def check(name: str, namespace: dict | None = None, config: str | Path | None = None):
-    """Run the public checks of one function (or "training") from a notebook.
+def plain_text(markdown: str) -> str:
+    """Markdown as a terminal shows it: no ``**`` or backticks, code blocks indented."""
+    from markdown_it import MarkdownIt
+    lines: list[str] = []
+    for token in MarkdownIt("commonmark").parse(markdown):
+        if token.type == "inline":
+            lines.append("".join(child.content if child.type in ("text", "code_inline") else
+                                 "\n" if child.type in ("softbreak", "hardbreak") else ""
+                                 for child in token.children or []))
+        elif token.type in ("fence", "code_block"):
+            lines.append("\n".join("    " + line for line in token.content.rstrip("\n").splitlines()))
+        elif token.type == "paragraph_close":
+            lines.append("")
+    return "\n".join(lines).strip() + "\n"
 
-    While the autograder itself runs the notebook this does nothing, so a graded
-    notebook never grades itself.
+
+def check(name: str | None = None, namespace: dict | None = None, config: str | Path | None = None):
+    """Run the public checks of one function (or "training"), or of all five and training
+    when no name is given, from a notebook.
+
+    The settings come from ``config``, else $AUTOGRADER_CONFIG, else the nearest
+    course.yaml at or above the working folder, as for `autograder grade`. While the
+    autograder itself runs the notebook this does nothing, so a graded notebook never
+    grades itself.
     """
     if os.environ.get("AUTOGRADER_GRADING"):
         return None
     from autograder import course, spec
 
-    if name not in spec.UNITS:
-        raise ValueError(f"check({name!r}): expected one of {', '.join(spec.UNITS)}")
+    if name is not None and name not in spec.UNITS:
+        raise ValueError(f"check({name!r}): expected one of {', '.join(map(repr, spec.UNITS))}, "
+                         "or check() for all of them")
+    units = spec.UNITS if name is None else (name,)
     from autograder.grader import one, plan as plan_mod
     from autograder.sandbox.far import runner
 
     ns = namespace if namespace is not None else vars(sys.modules["__main__"])
-    settings = course.load(Path(config) if config else course.find_config(Path.cwd()))
-    checks = [c for c in spec.CHECKS.values()
-              if c.function == name and settings.check(c.id).visibility == "public"]
+    found = course.locate(config, Path.cwd(), os.environ)
+    settings = course.load(found)
+    mine = [c for c in spec.CHECKS.values() if c.function in units]
+    checks = [c for c in mine if settings.check(c.id).visibility == "public"]
     plan, wanted = plan_mod.plan_checks(checks, settings, {"public": settings.seed})
     names = runner.inventory(ns)
     observed = one.run_probes(LocalSession(ns), plan, names, settings.limits)
-    return Summary(name, one.results_for(checks, settings, plan, wanted, observed, names, None))
+    results = one.results_for(checks, settings, plan, wanted, observed, names, None)
+    return Summary(units, results, hidden=len(mine) - len(checks),
+                   note=None if found else course.not_found(Path.cwd()), language=settings.language)

@@ -33,7 +33,8 @@ def _shard(text: str) -> tuple[int, int]:
 
 
 def _common(p, gradebook=True):
-    p.add_argument("--config", default=None, help="course.yaml (default: ./course.yaml when it exists)")
+    p.add_argument("--config", default=None, help="course.yaml (default: $AUTOGRADER_CONFIG, else the nearest course.yaml in the "
+                        "working folder or above it, else the built-in defaults)")
     if gradebook:
         p.add_argument("--gradebook", default="gradebook.db", help="SQLite gradebook (default: gradebook.db)")
 
@@ -108,8 +109,10 @@ def main(argv: list[str] | None = None) -> int:
     from autograder.sinks.safe import terminal
 
     try:
-        config = Path(args.config) if getattr(args, "config", None) else course.default_config()
+        config = course.locate(getattr(args, "config", None), Path.cwd(), os.environ)
         settings = course.load(config) if args.command != "merge" else None
+        if config is None and args.command != "merge":
+            print(f"autograder: {course.not_found(Path.cwd())}", file=sys.stderr)
         handler = {"grade": _grade, "replay": _replay, "export": _export, "report": _report,
                    "merge": _merge}[args.command]
         return handler(args, settings, config)

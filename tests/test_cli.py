@@ -32,7 +32,12 @@ def graded(tmp_path_factory):
     (subs / "broken.ipynb").write_text('{"cells": [')
     (subs / "nb.ipynb").write_text(notebook(["import random\nimport torch", REFERENCE]))
     out = tmp / "out"
-    proc = run("grade", str(subs), "--out", str(out), "--jobs", "2")
+    # a course that hides the reshape check (the shipped one shows it)
+    config = tmp / "course.yaml"
+    config.write_text((ROOT / "course.yaml").read_text().replace(
+        "squared_loss.reshape:     {points: 1, visibility: public}",
+        "squared_loss.reshape:     {points: 1, visibility: hidden}"))
+    proc = run("grade", str(subs), "--out", str(out), "--jobs", "2", "--config", str(config))
     return proc, out
 
 

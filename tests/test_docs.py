@@ -51,3 +51,14 @@ def test_the_shard_workflow_runs_valid_commands():
             args = _parser().parse_args(words)
             used.add(args.command)
     assert {"grade", "merge", "export", "report"} <= used
+
+
+def test_the_built_in_defaults_are_the_shipped_course_yamls():
+    """A course.yaml that is missing (or silent on a check) gives the shipped points and
+    visibility: never a hidden check made public, never other points."""
+    from autograder import course
+    from autograder.course.settings import DEFAULT_CHECKS
+    shipped = course.load(ROOT / "course.yaml")
+    assert {cid: shipped.checks[cid] for cid in CHECKS} == DEFAULT_CHECKS
+    assert sum(s.points for s in DEFAULT_CHECKS.values()) == 23
+    assert [cid for cid, s in shipped.checks.items() if s.visibility == "hidden"] == ["data_iter.fresh_order"]

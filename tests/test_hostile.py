@@ -308,6 +308,9 @@ def test_an_answer_hard_coded_for_one_seed_fails_on_another(worker, course, tmp_
     answer = ((y_hat - y.reshape(y_hat.shape)) ** 2 / 2).tolist()
     cheat = REFERENCE.replace("(y_hat - y.reshape(y_hat.shape)) ** 2 / 2",
                               f"torch.tensor({answer}) if y.dim() == 1 else (y_hat - y) ** 2 / 2")
+    from autograder.course import CheckSetting
+    course = course.model_copy(update={"checks": {    # a course that hides the reshape check
+        **course.checks, "squared_loss.reshape": CheckSetting(points=1.0, visibility="hidden")}})
     for name, expected in (("alice", True), ("bob", False)):
         path = tmp_path / f"{name}.py"
         path.write_text(cheat)

@@ -1,7 +1,7 @@
 """check("name") in a notebook: the same public verdicts and messages as the grader."""
 import pytest
 
-from autograder import check
+from autograder import check, spec
 from tests.conftest import REFERENCE, ROOT
 from samples.mutants import MUTANTS
 
@@ -30,10 +30,50 @@ def test_a_mistake_is_named_as_the_grader_names_it(monkeypatch, grade):
     assert "sgd.no_zero_grad" in summary._repr_markdown_()
 
 
-def test_only_public_checks_run(monkeypatch):
+def test_only_public_checks_run_and_the_rest_are_counted(monkeypatch, tmp_path):
     monkeypatch.delenv("AUTOGRADER_GRADING", raising=False)
-    summary = check("squared_loss", namespace(REFERENCE), config=ROOT / "course.yaml")
+    config = tmp_path / "course.yaml"
+    config.write_text("checks: {squared_loss.reshape: {visibility: hidden}}\n")
+    summary = check("squared_loss", namespace(REFERENCE), config=config)
     assert [r.id for r in summary.results] == ["squared_loss.elementwise"]
+    assert "1 more check runs when your work is graded" in repr(summary)
+
+
+def test_the_most_common_mistake_shows_a_cross_with_the_shipped_course(monkeypatch):
+    """squared_loss without y.reshape(y_hat.shape): the shipped course.yaml shows it."""
+    monkeypatch.delenv("AUTOGRADER_GRADING", raising=False)
+    mutant = next(m for m in MUTANTS if m.name == "no reshape")
+    summary = check("squared_loss", namespace(mutant.source()), config=ROOT / "course.yaml")
+    assert not summary.passed and "❌" in repr(summary)
+    assert [r.mistake for r in summary.results if not r.passed] == ["squared_loss.no_reshape"]
+
+
+def test_check_with_no_name_checks_everything(monkeypatch):
+    monkeypatch.delenv("AUTOGRADER_GRADING", raising=False)
+    summary = check(namespace=namespace(REFERENCE), config=ROOT / "course.yaml")
+    assert {r.function for r in summary.results} == set(spec.UNITS)
+    assert summary.passed
+    assert "1 more check runs when your work is graded" in repr(summary)   # data_iter.fresh_order
+
+
+def test_the_display_is_html_in_jupyter_and_clean_text_elsewhere(monkeypatch):
+    monkeypatch.delenv("AUTOGRADER_GRADING", raising=False)
+    mutant = next(m for m in MUTANTS if m.name == "no zeroing")
+    summary = check("sgd", namespace(mutant.source()), config=ROOT / "course.yaml")
+    html = summary._repr_html_()
+    assert "<strong>" in html and "<pre><code" in html and "**" not in html
+    text = repr(summary)
+    assert "**" not in text and "```" not in text and "sgd.no_zero_grad" in text
+    assert "    import torch" in text         # the repro, indented as code
+
+
+def test_without_a_course_yaml_check_says_so_and_hides_what_grading_hides(monkeypatch, tmp_path):
+    monkeypatch.delenv("AUTOGRADER_GRADING", raising=False)
+    monkeypatch.delenv("AUTOGRADER_CONFIG", raising=False)
+    monkeypatch.chdir(tmp_path)
+    summary = check("data_iter", namespace(REFERENCE))
+    assert "no course.yaml" in repr(summary)
+    assert "data_iter.fresh_order" not in [r.id for r in summary.results]
 
 
 def test_a_hang_costs_one_probe_limit_not_the_kernel(monkeypatch, tmp_path):
@@ -51,7 +91,7 @@ def test_does_nothing_while_grading(monkeypatch):
 
 def test_unknown_name(monkeypatch):
     monkeypatch.delenv("AUTOGRADER_GRADING", raising=False)
-    with pytest.raises(ValueError, match="expected one of"):
+    with pytest.raises(ValueError, match="expected one of .*or check\\(\\) for all"):
         check("sdg", {})
 
 

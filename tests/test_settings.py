@@ -47,10 +47,11 @@ def test_missing_file(tmp_path):
         s.load(tmp_path / "nope.yaml")
 
 
-def test_omitted_checks_default_to_one_public_point(tmp_path):
+def test_omitted_checks_get_the_shipped_points_and_visibility(tmp_path):
     settings = s.load(write(tmp_path, "seed: 3"))
-    assert settings.check("sgd.update").points == 1
+    assert settings.check("sgd.update").points == 2
     assert settings.check("sgd.update").visibility == "public"
+    assert settings.check("data_iter.fresh_order").visibility == "hidden"   # never shown by omission
 
 
 def test_grading_hash_changes_with_points_and_language_not_with_the_source(tmp_path):

@@ -52,6 +52,15 @@ class CheckSetting(_Frozen):
     visibility: Literal["public", "hidden"] = "public"
 
 
+# A check's points and visibility when course.yaml does not set them: the shipped
+# course.yaml's (tests/test_docs.py holds the two together), so that a course.yaml
+# that is missing, or names only some checks, never makes a hidden check public.
+_TWO = ("synthetic_data.labels", "linreg.value", "squared_loss.elementwise", "sgd.update")
+DEFAULT_CHECKS = {cid: CheckSetting(points=3.0 if cid == "training.converges" else 2.0 if cid in _TWO else 1.0,
+                                    visibility="hidden" if cid == "data_iter.fresh_order" else "public")
+                  for cid in CHECKS}
+
+
 class Settings(_Frozen):
     assignment: str = Field("linreg", max_length=200)
     language: Literal["en", "zh"] = "en"
@@ -72,8 +81,8 @@ class Settings(_Frozen):
         return dict(value)
 
     def check(self, check_id: str) -> CheckSetting:
-        """The points and visibility of one check (defaults when course.yaml omits it)."""
-        return self.checks.get(check_id, CheckSetting())
+        """The points and visibility of one check (DEFAULT_CHECKS when course.yaml omits it)."""
+        return self.checks.get(check_id) or DEFAULT_CHECKS[check_id]
 
     def grading_hash(self) -> str:
         """sha256 of everything that changes what is stored for a grading: points,
@@ -279,15 +288,24 @@ def read_secret(settings: Settings, base: Path, environ: Mapping[str, str]) -> b
     return b""
 
 
-def default_config() -> Path | None:
-    """The command line's course.yaml when --config is not given: ./course.yaml, if any."""
-    default = Path("course.yaml")
-    return default if default.exists() else None
+CONFIG_VARIABLE = "AUTOGRADER_CONFIG"
 
 
-def find_config(start: Path) -> Path | None:
-    """check()'s course.yaml in a notebook: the nearest one in ``start`` or above it."""
+def locate(explicit: str | Path | None, start: Path, environ) -> Path | None:
+    """Which course.yaml `autograder` and check() use, in this order: ``explicit``
+    (--config, config=), then $AUTOGRADER_CONFIG, then the nearest course.yaml in
+    ``start`` (the working folder) or above it. None: the built-in defaults."""
+    if explicit:
+        return Path(explicit)
+    if environ.get(CONFIG_VARIABLE):
+        return Path(environ[CONFIG_VARIABLE])
     for folder in [start, *start.parents]:
         if (folder / "course.yaml").is_file():
             return folder / "course.yaml"
     return None
+
+
+def not_found(start: Path) -> str:
+    """What both say when no course.yaml is found."""
+    return (f"no course.yaml (no --config, no ${CONFIG_VARIABLE}, none in {start} or above it): "
+            "using the built-in defaults, which are the shipped course.yaml's")

@@ -10,8 +10,13 @@ from autograder.spec.mistakes import CATALOGUE
 
 LABELS = {
     "en": {"mistake": "Mistake", "hint": "Hint", "repro": "Reproduce", "seed": "seed",
-           "passed": "Passed."},
-    "zh": {"mistake": "错误", "hint": "提示", "repro": "复现", "seed": "种子", "passed": "通过。"},
+           "passed": "Passed.", "all_passed": "{n} of {n} checks passed.",
+           "some_failed": "{failed} of {n} checks failed.",
+           "more_one": "1 more check runs when your work is graded.",
+           "more": "{n} more checks run when your work is graded."},
+    "zh": {"mistake": "错误", "hint": "提示", "repro": "复现", "seed": "种子", "passed": "通过。",
+           "all_passed": "{n} 项检查全部通过。", "some_failed": "{n} 项检查中有 {failed} 项未通过。",
+           "more_one": "正式评分时还会运行 1 项检查。", "more": "正式评分时还会运行 {n} 项检查。"},
 }
 
 
