@@ -54,23 +54,33 @@ def tensor_of(desc) -> torch.Tensor | None:
     return None
 
 
-def what(desc) -> str:
-    """A short description of a returned value, for messages."""
+def what(desc, language: str = "en") -> str:
+    """A short description of a returned value, for messages, in English or Chinese."""
+    zh = language == "zh"
     if not isinstance(desc, dict):
         return repr(desc)
     kind = desc.get("kind")
     if kind == "tensor":
-        return f"a {desc['dtype']} tensor of shape {shape(desc['shape'])}"
+        return (f"形状为 {shape(desc['shape'])} 的 {desc['dtype']} 张量" if zh else
+                f"a {desc['dtype']} tensor of shape {shape(desc['shape'])}")
     if kind == "ndarray":
-        return f"a numpy array of shape {shape(desc['shape'])}"
+        return f"形状为 {shape(desc['shape'])} 的 numpy 数组" if zh else f"a numpy array of shape {shape(desc['shape'])}"
     if kind == "none":
         return "None"
     if kind == "number":
-        return f"the number {desc['value']}"
+        return f"数 {desc['value']}" if zh else f"the number {desc['value']}"
     if kind in ("tuple", "list"):
-        inner = ", ".join(what(i) for i in desc.get("items", [])[:3])
-        return f"a {kind} of {desc.get('length')} ({inner}{', ...' if desc.get('length', 0) > 3 else ''})"
-    return f"an object of type {desc.get('type')}"
+        inner = ", ".join(what(i, language) for i in desc.get("items", [])[:3])
+        more = ", ..." if desc.get("length", 0) > 3 else ""
+        if zh:
+            return f"长度为 {desc.get('length')} 的 {kind}（{inner}{more}）"
+        return f"a {kind} of {desc.get('length')} ({inner}{more})"
+    return f"{desc.get('type')} 类型的对象" if zh else f"an object of type {desc.get('type')}"
+
+
+def observed(desc) -> dict:
+    """The facts ``observed_en`` and ``observed_zh``: what a value is, in both languages."""
+    return {"observed_en": what(desc), "observed_zh": what(desc, "zh")}
 
 
 def close(a: torch.Tensor, b: torch.Tensor, rtol=1e-4, atol=1e-5) -> bool:
@@ -83,15 +93,16 @@ def fmt(x: float) -> str:
 
 def not_tensor(function: str, desc) -> Verdict:
     if isinstance(desc, dict) and desc.get("kind") == "ndarray":
-        return fail("any.numpy_returned", function=function, observed=what(desc))
-    return fail("any.wrong_type", function=function, observed=what(desc), expected="a tensor")
+        return fail("any.numpy_returned", function=function, **observed(desc))
+    return fail("any.wrong_type", function=function, **observed(desc), expected_en="a tensor",
+                expected_zh="张量")
 
 
 def tensor_pair(desc, function: str, not_a_pair: str):
     """The descriptions (X, y) of a returned pair of tensors, or the failing Verdict:
     ``not_a_pair`` when it is no pair, a wrong type when either is no tensor."""
     if desc.get("kind") not in ("tuple", "list") or desc.get("length") != 2:
-        return fail(not_a_pair, observed=what(desc))
+        return fail(not_a_pair, **observed(desc))
     X, y = desc["items"]
     for part in (X, y):
         if tensor_of(part) is None:

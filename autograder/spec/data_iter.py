@@ -6,7 +6,7 @@ import math
 import torch
 
 from autograder.model import fail, PASS, Verdict
-from autograder.spec.base import Draw, fmt, tensor_of, tensor_pair, what, Z
+from autograder.spec.base import Draw, fmt, tensor_of, tensor_pair, observed, Z
 
 F = "data_iter"
 
@@ -54,7 +54,7 @@ def _parse_epochs(obs):
     out = []
     for ep in obs.result["epochs"]:
         if not ep["iterable"]:
-            return fail("data_iter.not_iterable", observed=what(ep["returned"]))
+            return fail("data_iter.not_iterable", **observed(ep["returned"]))
         if ep["truncated"]:
             return fail("data_iter.endless", n=len(obs.probe.inputs["features"]),
                         cap=obs.probe.inputs["max_batches"])

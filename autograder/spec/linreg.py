@@ -64,14 +64,15 @@ def autograd(obs):
         if out.get("kind") != "tensor":
             return not_tensor(F, out)
         if not out["requires_grad"]:
-            return fail("linreg.detached", which="`w` and `b`")
+            return fail("linreg.detached", which_en="`w` and `b`", which_zh="`w` 和 `b`")
         if tuple(out["shape"]) != tuple(v.shape):
             return fail("linreg.wrong_shape", observed_shape=shape(out["shape"]),
                         expected_shape=shape(v.shape))
         missing = [name for name in ("w", "b") if res[f"{name}_grad"] is None
                    or res[f"{name}_grad"].get("kind") != "tensor"]
         if missing:
-            return fail("linreg.detached", which=" and ".join(f"`{m}`" for m in missing))
+            return fail("linreg.detached", which_en=" and ".join(f"`{m}`" for m in missing),
+                        which_zh=" 和 ".join(f"`{m}`" for m in missing))
         gw, gb = res["w_grad"]["data"], res["b_grad"]["data"]
         want_w, want_b = X.T @ v, v.sum().reshape(1)
         if not close(gw.double(), want_w.double()):

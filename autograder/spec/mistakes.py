@@ -18,7 +18,11 @@ class Mistake:
     hint_zh: str
 
     def text(self, language: str, facts: dict) -> tuple[str, str]:
+        """The description and hint, filled in. A fact given as ``name_en`` and ``name_zh``
+        fills ``{name}`` in each language (words, where most facts are code)."""
         desc, hint = (self.zh, self.hint_zh) if language == "zh" else (self.en, self.hint_en)
+        suffix = f"_{language}"
+        facts = {**facts, **{k[:-len(suffix)]: v for k, v in facts.items() if k.endswith(suffix)}}
         return _fill(desc, facts), _fill(hint, facts)
 
 
@@ -51,17 +55,17 @@ CATALOGUE: dict[str, Mistake] = {m.id: m for m in [
        "把 `raise NotImplementedError` 这一行替换成你的实现。"),
     _M("any.raised",
        "`{function}` raised {error_type}: {error_message}{where}.",
-       "`{function}` 抛出了 {error_type}：{error_message}{where}。",
+       "`{function}` 抛出了 {error_type}：「{error_message}」{where}。",
        "Run the repro below in your notebook and read the traceback.",
        "在你的笔记本中运行下面的复现代码，并阅读报错信息。"),
     _M("any.exited",
        "`{function}` ended the process: {error_message}.",
-       "`{function}` 结束了进程：{error_message}。",
+       "`{function}` 结束了进程：「{error_message}」。",
        "Do not call `sys.exit`, `exit` or `os._exit` in your functions.",
        "不要在函数中调用 `sys.exit`、`exit` 或 `os._exit`。"),
     _M("any.crashed",
        "`{function}` crashed: {error_message}.",
-       "`{function}` 崩溃了：{error_message}。",
+       "`{function}` 崩溃了：「{error_message}」。",
        "Look for code that touches memory directly (ctypes) or allocates far too much.",
        "检查是否有直接操作内存（ctypes）或分配过多内存的代码。"),
     _M("any.timed_out",
@@ -84,7 +88,7 @@ CATALOGUE: dict[str, Mistake] = {m.id: m for m in [
        "检查是否有长时间休眠、等待或训练的代码单元或顶层代码；备注中列出了被终止的部分。"),
     _M("any.lost",
        "`{function}` could not be checked: {error_message}.",
-       "无法检查 `{function}`：{error_message}。",
+       "无法检查 `{function}`：「{error_message}」。",
        "An earlier part of the submission stopped the process; fix that first.",
        "提交中更早的部分使进程停止了，请先修复那里。"),
     _M("any.not_loaded",
@@ -94,7 +98,7 @@ CATALOGUE: dict[str, Mistake] = {m.id: m for m in [
        "修复上面的问题，使文件能从头到尾运行。"),
     _M("any.uncheckable",
        "what `{function}` returned could not be checked: {detail}.",
-       "无法检查 `{function}` 的返回值：{detail}。",
+       "无法检查 `{function}` 的返回值：「{detail}」。",
        "Return what the docstring of the stub describes: tensors of the stated shapes.",
        "请按模板文档字符串返回：指定形状的张量。"),
     _M("any.numpy_returned",
@@ -262,7 +266,7 @@ CATALOGUE: dict[str, Mistake] = {m.id: m for m in [
        "直接对 `w` 和 `b` 做 torch 运算：不要用 `.detach()`、`.data`、`.item()`、`.numpy()` 或 `torch.tensor(...)`。"),
     _M("linreg.wrong_gradient",
        "the gradient that flows back through `linreg` is wrong: {detail}.",
-       "通过 `linreg` 反向传播的梯度不正确：{detail}。",
+       "通过 `linreg` 反向传播的梯度不正确：「{detail}」。",
        "Return `torch.matmul(X, w) + b`; its gradients are X^T and 1.",
        "返回 `torch.matmul(X, w) + b`；其梯度分别是 X^T 和 1。"),
     # --- squared_loss -----------------------------------------------------
@@ -339,7 +343,7 @@ CATALOGUE: dict[str, Mistake] = {m.id: m for m in [
        "原地更新：在 `with torch.no_grad():` 中写 `param -= lr * param.grad / batch_size`。"),
     _M("sgd.no_no_grad",
        "the in-place update raised ({error_message}): it ran while autograd was recording.",
-       "原地更新时报错（{error_message}）：它在自动求导记录时执行了。",
+       "原地更新时报错（「{error_message}」）：它在自动求导记录时执行了。",
        "Wrap the update in `with torch.no_grad():`.",
        "把更新放在 `with torch.no_grad():` 中。"),
     _M("sgd.not_trainable",

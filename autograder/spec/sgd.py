@@ -114,8 +114,10 @@ def zero_grad(obs):
             continue
         if kept == list(range(1, len(rows))) and not all(_unchanged(rows)) and all(_unchanged(rows)[1:]):
             return fail("sgd.first_only", others=", ".join(f"params[{i}]" for i in kept))
-        which = "every parameter" if len(kept) == len(rows) else ", ".join(f"params[{i}]" for i in kept)
-        return fail("sgd.no_zero_grad", which=which)
+        listed = ", ".join(f"params[{i}]" for i in kept)
+        every = len(kept) == len(rows)
+        return fail("sgd.no_zero_grad", which_en="every parameter" if every else listed,
+                    which_zh="每个参数" if every else listed)
     return PASS
 
 
