@@ -25,7 +25,11 @@ def _probe(n: int, batch_size: int, k: int, flat_labels: bool, epochs: int):
               + ("" if flat_labels else ".reshape(-1, 1)"))
         inputs = {"batch_size": batch_size, "features": features, "labels": labels,
                   "epochs": epochs, "max_batches": n + 10}
-        return d.probe(F, inputs, f"batches = list(data_iter({batch_size}, features, labels))")
+        order = f"[int(i) for X, _ in data_iter({batch_size}, features, labels) for i in X[:, 0]]"
+        call = (f"first = {order}\nsecond = {order}\n"
+                "print(first[:12], second[:12], 'the same order' if first == second else 'a new order')"
+                if epochs > 1 else f"print({order})")
+        return d.probe(F, inputs, call)
     return build
 
 
