@@ -207,7 +207,7 @@ def _grade(args, settings, config) -> int:
             print(f"autograder: sandbox ({grader.zygote.sandbox['mode']} mode): "
                   + "; ".join(grader.zygote.layers), file=sys.stderr)
         below = progress.FailUnder(args.fail_under) if args.fail_under is not None else None
-        sinks = [results_json.ResultsJson(out), feedback.Feedback(out),
+        sinks = [results_json.ResultsJson(out), feedback.Feedback(out, settings.language),
                  progress.Bar(len(submissions), enabled=not args.quiet and sys.stderr.isatty()),
                  *([] if args.quiet else [table.Table(limit=60)]), *([below] if below else [])]
         signal.signal(signal.SIGINT, signal.default_int_handler)

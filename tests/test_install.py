@@ -44,12 +44,15 @@ def test_a_non_editable_install_beside_an_existing_torch_leaves_it_alone(tmp_pat
 import json, os, autograder, torch
 from autograder import check
 from autograder.sandbox.far import cells
+from autograder.sinks import feedback
 print(json.dumps({"autograder": autograder.__file__, "torch": [torch.__version__, torch.__file__],
-                  "shims": sorted(os.listdir(cells.SHIMS))}))
+                  "shims": sorted(os.listdir(cells.SHIMS)),
+                  "templates": sorted(os.listdir(os.path.join(os.path.dirname(feedback.__file__), "templates")))}))
 """], capture_output=True, text=True, cwd=tmp_path, check=True).stdout
     found = json.loads(report)
     assert found["autograder"].startswith(str(inner)), "installed, not the checkout"
     assert " ".join(found["torch"]) + "\n" == before, "torch was changed"
     assert found["torch"][0].startswith("2.13.0")
     assert {"IPython", "d2l"} <= set(found["shims"])
+    assert found["templates"] == ["feedback.html.j2", "feedback.md.j2"]
     assert not list(inner.glob("torch*")), "a second torch was installed"

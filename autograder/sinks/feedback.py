@@ -1,52 +1,84 @@
-"""DIR/<id>/feedback.html beside results.json: the student's page of every check and note."""
+"""DIR/<id>/feedback.html and feedback.md beside results.json: the student's page.
+
+Rendered with Jinja2 (templates/), the messages' Markdown with markdown-it-py, raw HTML
+off, so nothing a submission prints becomes markup. Every word of the page is in the
+course's language, and the page's ``lang`` says which. A hidden check shows only that
+it failed: its message would tell what it tried.
+"""
 from __future__ import annotations
 
-import html
+from functools import lru_cache
 from pathlib import Path
 
 from autograder.model import Report, safe_id
 from autograder.sinks import Sink
 from autograder.sinks.results_json import write_atomic
 
-_PAGE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Feedback: {id}</title>
-<style>
-body {{ font-family: system-ui, sans-serif; max-width: 60rem; margin: 2rem auto; padding: 0 1rem; }}
-.passed {{ color: #1a7f37; }} .failed {{ color: #cf222e; }}
-pre {{ white-space: pre-wrap; background: #f6f8fa; padding: .75rem; border-radius: 6px; }}
-</style></head><body>
-<h1>Feedback: {id}</h1>
-<p>Score: <strong id="score">{score:g} / {max_score:g}</strong></p>
-{notes}
-{tests}
-</body></html>
-"""
+WORDS = {
+    "en": {"title": "Feedback", "score": "Score", "function": "Function", "points": "Points",
+           "notes": "Notes", "checks": "Checks",
+           "hidden": "This check runs only when your work is graded, and it failed. Its inputs stay hidden."},
+    "zh": {"title": "反馈", "score": "得分", "function": "函数", "points": "分数", "notes": "说明",
+           "checks": "检查", "hidden": "这项检查只在正式评分时运行，它没有通过。它的输入不公开。"},
+}
 
 
-def render(report: Report) -> str:
-    tests = []
-    for r in report.results:
-        state = "passed" if r.passed else "failed"
-        tests.append(f'<section class="{state}"><h3>{"✔" if r.passed else "✘"} {html.escape(r.name)}'
-                     f' ({r.score:g}/{r.max_score:g})</h3>'
-                     + ("" if r.passed else f"<pre>{html.escape(r.message)}</pre>") + "</section>")
-    notes = "".join(f"<pre>{html.escape(n)}</pre>" for n in report.notes)
-    return _PAGE.format(id=html.escape(report.submission_id), score=report.score,
-                        max_score=report.max_score, notes=notes, tests="\n".join(tests))
+@lru_cache(maxsize=None)
+def _environment():
+    from jinja2 import Environment, FileSystemLoader, select_autoescape
+    return Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
+                       autoescape=select_autoescape(["html.j2"]), keep_trailing_newline=True)
 
 
-def write(report: Report, out_dir: Path) -> Path:
+@lru_cache(maxsize=None)
+def _markdown():
+    from markdown_it import MarkdownIt
+    return MarkdownIt("commonmark", {"html": False})
+
+
+def _bodies(report: Report, language: str) -> list[tuple]:
+    """(result, its title, its Markdown) for every check; a hidden one's is only that it failed."""
+    from autograder import spec
+    return [(r, spec.title(r.id, language) if r.id in spec.CHECKS else r.name,
+             WORDS[language]["hidden"] if r.visibility == "hidden" and not r.passed else r.message or "")
+            for r in report.results]
+
+
+def _context(report: Report, language: str) -> dict:
+    return {"lang": language, "t": WORDS[language], "report": report,
+            "functions": list(report.function_scores().items()), "notes": list(report.notes)}
+
+
+def render(report: Report, language: str = "en") -> str:
+    from markupsafe import Markup
+    md = _markdown()
+    context = _context(report, language)
+    context["checks"] = [(r, name, Markup(md.render(body))) for r, name, body in _bodies(report, language)]
+    context["notes"] = [Markup(md.render(note)) for note in report.notes]
+    return _environment().get_template("feedback.html.j2").render(context)
+
+
+def render_markdown(report: Report, language: str = "en") -> str:
+    """The same page as Markdown, for an LMS that takes Markdown."""
+    context = _context(report, language)
+    context["checks_md"] = _bodies(report, language)
+    context["notes_md"] = list(report.notes)
+    return _environment().get_template("feedback.md.j2").render(context)
+
+
+def write(report: Report, out_dir: Path, language: str = "en") -> Path:
     folder = Path(out_dir) / safe_id(report.submission_id)   # one path component, whatever the id
     target = folder / "feedback.html"
-    write_atomic(target, render(report))
+    write_atomic(target, render(report, language))
+    write_atomic(folder / "feedback.md", render_markdown(report, language))
     return target
 
 
 class Feedback(Sink):
-    """Writes each report's feedback.html as soon as it is ready."""
+    """Writes each report's feedback.html and feedback.md as soon as it is ready."""
 
-    def __init__(self, out_dir: Path):
-        self.out_dir = Path(out_dir)
+    def __init__(self, out_dir: Path, language: str = "en"):
+        self.out_dir, self.language = Path(out_dir), language
 
     def add(self, report: Report, skipped: bool) -> None:
-        write(report, self.out_dir)
+        write(report, self.out_dir, self.language)

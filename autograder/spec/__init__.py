@@ -85,6 +85,34 @@ CHECKS: dict[str, Check] = {c.id: c for c in [
 ]}
 
 
+# The checks' titles in Chinese, for the pages a student reads (ids and results.json keep the English).
+TITLES_ZH = {
+    "synthetic_data.returns": "返回一对张量 (X, y)",
+    "synthetic_data.shapes": "X 的形状为 (n, len(w))，y 的形状为 (n, 1)，类型为 float32",
+    "synthetic_data.features": "X 的元素取自 N(0, 1)",
+    "synthetic_data.labels": "y = Xw + b 加上取自 N(0, 0.01^2) 的噪声",
+    "data_iter.batches": "产生大小为 batch_size 的 (X, y) 小批量，并保留最后较小的一批",
+    "data_iter.each_once": "每轮恰好访问每个样本一次",
+    "data_iter.aligned": "每行特征与它自己的标签保持对应",
+    "data_iter.shuffled": "以随机顺序访问样本",
+    "data_iter.fresh_order": "每次调用都使用新的随机顺序",
+    "linreg.value": "返回形状为 (n, 1) 的 X @ w + b",
+    "linreg.autograd": "与 w 和 b 保持自动求导的连接",
+    "squared_loss.elementwise": "逐元素返回 (y_hat - y)**2 / 2，形状与 y_hat 相同",
+    "squared_loss.reshape": "把 y 变形为 y_hat 的形状（形状为 (n,) 的 y 也可以）",
+    "sgd.update": "每个参数更新 -lr * grad / batch_size",
+    "sgd.in_place": "原地修改传入的张量，并保持它们可训练",
+    "sgd.zero_grad": "更新后把每个参数的梯度清零",
+    "training.converges": "用你的五个函数运行书中的训练循环，能恢复 w 和 b",
+}
+
+
+def title(check_id: str, language: str) -> str:
+    """A check's name as a student reads it: "function: title", in the course's language."""
+    check = CHECKS[check_id]
+    return f"{check.function}: {TITLES_ZH[check_id]}" if language == "zh" else check.name
+
+
 def module(function: str) -> ModuleType:
     """The module of one function (or "training"): PROBES, JUDGES, RAISES. Imports torch."""
     if function not in UNITS:

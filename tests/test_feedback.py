@@ -1,0 +1,109 @@
+"""The student's page: Markdown rendered (never raw), every word in the course's language
+with a matching lang, the score per function, and hidden checks that say only that they failed."""
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+
+import pytest
+
+from autograder import spec
+from autograder.sinks import feedback
+from samples.mutants import MUTANTS
+
+
+class _Text(HTMLParser):
+    """The page's visible text, outside <code> and <pre>."""
+
+    def __init__(self):
+        super().__init__()
+        self.parts, self.depth, self.lang = [], 0, None
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "html":
+            self.lang = dict(attrs).get("lang")
+        if tag in ("code", "pre", "style", "title"):
+            self.depth += 1
+
+    def handle_endtag(self, tag):
+        if tag in ("code", "pre", "style", "title"):
+            self.depth -= 1
+
+    def handle_data(self, data):
+        if self.depth == 0:
+            self.parts.append(data)
+
+
+def _page(html: str) -> _Text:
+    parser = _Text()
+    parser.feed(html)
+    return parser
+
+
+@pytest.fixture(scope="module")
+def no_zeroing(worker, course, tmp_path_factory):
+    from autograder.grader import one
+    from autograder.inputs.read import load
+    mutant = next(m for m in MUTANTS if m.name == "no zeroing")
+    reports = {}
+    for language in ("en", "zh"):
+        path = tmp_path_factory.mktemp(language) / "student.py"
+        path.write_text(mutant.source())
+        reports[language] = one.grade(worker, load(path), course.model_copy(update={"language": language}),
+                                      b"page")
+    return reports
+
+
+def test_markdown_is_rendered_not_shown_raw(no_zeroing):
+    html = feedback.render(no_zeroing["en"], "en")
+    assert "<strong>Mistake</strong>" in html and '<pre><code class="language-python">' in html
+    assert "**Mistake**" not in html and "**Hint:**" not in html and "```" not in html
+
+
+def test_the_page_has_the_score_per_function(no_zeroing):
+    html = feedback.render(no_zeroing["en"], "en")
+    rows = re.findall(r"<tr class=\"(\w+)\"><td><code>(\w+)</code></td><td>([\d.]+) / ([\d.]+)</td>", html)
+    assert {f for _, f, _, _ in rows} == set(spec.UNITS)
+    assert [f for state, f, _, _ in rows if state == "failed"] == ["sgd", "training"]
+
+
+def test_a_chinese_page_is_chinese_and_says_so(no_zeroing):
+    page = _page(feedback.render(no_zeroing["zh"], "zh"))
+    assert page.lang == "zh"
+    text = " ".join(page.parts)
+    english = re.findall(r"[A-Za-z]{3,}(?:[ ,'-]+[A-Za-z]{3,}){2,}", re.sub(r"「[^」]*」", " ", text))
+    assert not english, english
+    assert "反馈" in text and "得分" in text and "更新后把每个参数的梯度清零" in text
+
+
+def test_an_english_page_says_en(no_zeroing):
+    assert _page(feedback.render(no_zeroing["en"], "en")).lang == "en"
+
+
+def test_every_check_has_a_chinese_title():
+    assert set(spec.TITLES_ZH) == set(spec.CHECKS)
+    assert all(re.search(r"[\u4e00-\u9fff]", t) for t in spec.TITLES_ZH.values())
+
+
+def test_a_hidden_check_shows_only_that_it_failed(grade, course):
+    mutant = next(m for m in MUTANTS if m.name == "same order every epoch")
+    report = grade(mutant.source(), settings=course)
+    (hidden,) = [r for r in report.results if not r.passed]
+    assert hidden.visibility == "hidden" and hidden.id == "data_iter.fresh_order"
+    html = feedback.render(report, "en")
+    assert "runs only when your work is graded, and it failed" in html
+    assert hidden.message.split("\n")[0][:40] not in html      # its message (what it tried) is not there
+
+
+def test_the_markdown_page_for_an_lms(no_zeroing):
+    md = feedback.render_markdown(no_zeroing["zh"], "zh")
+    assert md.startswith("# 反馈: ") and "| `sgd` |" in md and "**错误**" in md
+
+
+def test_a_submissions_html_stays_text(grade, course):
+    """A message carries what a submission raised: markup in it is shown, never run."""
+    source = next(m for m in MUTANTS if m.name == "no zeroing").source().replace(
+        "def sgd(params, lr, batch_size):", "def sgd(params, lr, batch_size):\n"
+        "    raise RuntimeError('<script>alert(1)</script><img src=x onerror=alert(2)>')", 1)
+    html = feedback.render(grade(source, settings=course), "en")
+    assert "<script>" not in html and "<img" not in html and "&lt;script&gt;" in html
