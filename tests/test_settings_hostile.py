@@ -20,6 +20,13 @@ def write(tmp_path, text, name="course.yaml"):
     return p
 
 
+def assert_refused_with(tmp_path, text: str, expected: str) -> None:
+    """course.yaml holding ``text`` is refused with exactly ``expected``, after its path."""
+    path = write(tmp_path, text)
+    message, _ = refused(path)
+    assert message == f"{path}: {expected}"
+
+
 def alias_bomb(levels=9, width=9) -> str:
     """The "billion laughs": each anchor is a list of ``width`` aliases of the one before."""
     lines = ['a0: &a0 [' + ", ".join(['"lol"'] * width) + ']']
@@ -82,9 +89,7 @@ def test_deep_nesting_is_refused_without_recursing(tmp_path):
      "limits.training_seconds: expected a finite number, got inf"),
 ])
 def test_numbers_are_finite(tmp_path, text, expected):
-    path = write(tmp_path, text)
-    message, _ = refused(path)
-    assert message == f"{path}: {expected}"
+    assert_refused_with(tmp_path, text, expected)
 
 
 @pytest.mark.parametrize("text, expected", [
@@ -105,9 +110,7 @@ def test_numbers_are_finite(tmp_path, text, expected):
      "(got a string; write numbers without quotes), got '2'"),
 ])
 def test_a_bool_or_a_string_is_not_a_number(tmp_path, text, expected):
-    path = write(tmp_path, text)
-    message, _ = refused(path)
-    assert message == f"{path}: {expected}"
+    assert_refused_with(tmp_path, text, expected)
 
 
 def test_whole_numbers_stay_valid_where_a_number_is_expected(tmp_path):
@@ -129,9 +132,7 @@ def test_whole_numbers_stay_valid_where_a_number_is_expected(tmp_path):
      "checks.sgd.update.points: expected a number less than or equal to 1000000, got 1e+300"),
 ])
 def test_numbers_stay_in_range_and_are_quoted_briefly(tmp_path, text, expected):
-    path = write(tmp_path, text)
-    message, _ = refused(path)
-    assert message == f"{path}: {expected}"
+    assert_refused_with(tmp_path, text, expected)
 
 
 def test_a_number_python_cannot_read_is_a_config_error(tmp_path):

@@ -21,8 +21,8 @@ No working directory, no HOME, no course folder, no other submission, no gradebo
 Why per submission and not once: the warm worker is forked, never exec'd, so a tool
 like bubblewrap could build the view only once, around the worker, and the view
 must be the same as root and in a user namespace, where the worker itself holds
-no namespace of its own. Building it is a few dozen mount calls (bench/grade_speed.py
-times it), and the list of paths is computed once in the worker (``prepare``).
+no namespace of its own. Building it is a few dozen mount calls (bench/sandbox_cost.py
+times it), and the list of paths and the links to them are computed once in the worker (``prepare``).
 """
 from __future__ import annotations
 
@@ -44,7 +44,12 @@ ST_FLAGS = ((os.ST_NOSUID, libc.MS_NOSUID), (os.ST_NODEV, libc.MS_NODEV), (os.ST
             (os.ST_NOATIME, libc.MS_NOATIME), (os.ST_NODIRATIME, libc.MS_NODIRATIME),
             (os.ST_RELATIME, libc.MS_RELATIME))
 
-_allowed: list[str] | None = None        # computed once, in the warm worker
+_prepared: tuple[list[str], dict[str, str]] | None = None   # (allowlist, links), once, in the warm worker
+
+
+def _within(path: str, folder: str) -> bool:
+    """``path`` is ``folder`` or lies below it."""
+    return path == folder or path.startswith(folder.rstrip("/") + "/")
 
 
 def _shared_library_dirs() -> set[str]:
@@ -80,16 +85,17 @@ def allowlist() -> list[str]:
     found = sorted({os.path.realpath(p) for p in wanted if os.path.exists(p)})
     kept: list[str] = []
     for path in found:                   # sorted: an ancestor comes before what it holds
-        if not any(path == k or path.startswith(k.rstrip("/") + "/") for k in kept):
+        if not any(_within(path, k) for k in kept):
             kept.append(path)
     return kept
 
 
 def prepare() -> list[str]:
     """In the warm worker, once: the allowlist that every submission's view is built from."""
-    global _allowed
-    _allowed = allowlist()
-    return _allowed
+    global _prepared
+    allowed = allowlist()
+    _prepared = (allowed, _top_level_links(allowed))
+    return allowed
 
 
 def _flags_of(path: str) -> int:
@@ -131,7 +137,7 @@ def _top_level_links(allowed: list[str]) -> dict[str, str]:
         if not os.path.islink(path):
             continue
         real = os.path.realpath(path)
-        if any(a == real or a.startswith(real.rstrip("/") + "/") for a in allowed):
+        if any(_within(a, real) for a in allowed):
             links[name] = os.readlink(path)
     return links
 
@@ -157,7 +163,11 @@ def pivot_root(new_root: str, put_old: str) -> None:
 def build(scratch_mb: int, owner: int) -> str:
     """In a new mount namespace, before any student code: make the allowlisted view
     the root. Returns the home directory in the scratch, owned by ``owner``."""
-    allowed = _allowed if _allowed is not None else allowlist()
+    if _prepared is None:
+        allowed = allowlist()
+        links = _top_level_links(allowed)
+    else:
+        allowed, links = _prepared
     libc.mount(None, "/", None, libc.MS_REC | libc.MS_PRIVATE)
     # descriptors first: the new root's tmpfs may cover where they live (a checkout under /tmp)
     sources: dict[str, int] = {}
@@ -171,7 +181,6 @@ def build(scratch_mb: int, owner: int) -> str:
         for name in DEVICES:
             if os.path.exists(f"/dev/{name}"):
                 devices[name] = os.open(f"/dev/{name}", os.O_PATH | os.O_CLOEXEC)
-        links = _top_level_links(allowed)
         new_root = SCRATCH           # any directory will do as the mount point of the new root
         libc.mount("tmpfs", new_root, "tmpfs", libc.MS_NOSUID | libc.MS_NODEV,
                    f"size={ROOT_MB}m,mode=755,nr_inodes=4096")
