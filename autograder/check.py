@@ -11,6 +11,8 @@ import os
 import sys
 from pathlib import Path
 
+LANGUAGES = ("en", "zh")
+
 # Nothing heavy at import time: ``from autograder import check`` runs in every
 # graded notebook, where check() does nothing.
 
@@ -50,9 +52,14 @@ class Summary:
     came from when no course.yaml was found."""
 
     def __init__(self, units: tuple[str, ...], results: list, hidden: int = 0, note: str | None = None,
-                 language: str = "en"):
+                 language: str = "en", curves: dict | None = None):
         self.units, self.results, self.hidden, self.note = units, results, hidden, note
-        self.language = language
+        self.language, self.curves = language, curves
+
+    def plots(self) -> list[tuple[str, str, str]]:
+        """The training plots (loss per epoch beside the reference's, the fitted line), as SVG."""
+        from autograder.sinks.plots import figures
+        return figures(self.curves, self.language) if self.curves else []
 
     @property
     def function(self) -> str:
@@ -75,19 +82,25 @@ class Summary:
         return lines
 
     def _markdown(self) -> str:
+        from autograder.sinks.safe import markdown_text
         parts = []
         for r in self.results:
             mark = "✅" if r.passed else "❌"
-            parts.append(f"{mark} **{r.name}**" + ("" if r.passed else "\n\n" + r.message))
+            parts.append(f"{mark} **{markdown_text(r.name)}**" + ("" if r.passed else "\n\n" + r.message))
         return "\n\n".join(parts + self._footer())
 
     def _repr_markdown_(self):
         return self._markdown()
 
     def _repr_html_(self):
+        from html import escape
+
         from markdown_it import MarkdownIt
+        figures = "".join(f'<figure class="plot" data-plot="{kind}" aria-label="{escape(alt)}" '
+                          f'style="display:inline-block;margin:0 1em 0 0">{svg}</figure>'
+                          for kind, alt, svg in self.plots())
         return ('<div class="autograder-check">' + MarkdownIt("commonmark", {"html": False}).render(self._markdown())
-                + "</div>")
+                + (f'<div class="plots">{figures}</div>' if figures else "") + "</div>")
 
     def __repr__(self):
         return plain_text(self._markdown())
@@ -109,12 +122,14 @@ def plain_text(markdown: str) -> str:
     return "\n".join(lines).strip() + "\n"
 
 
-def check(name: str | None = None, namespace: dict | None = None, config: str | Path | None = None):
+def check(name: str | None = None, namespace: dict | None = None, config: str | Path | None = None,
+          language: str | None = None):
     """Run the public checks of one function (or "training"), or of all five and training
     when no name is given, from a notebook.
 
     The settings come from ``config``, else $AUTOGRADER_CONFIG, else the nearest
-    course.yaml at or above the working folder, as for `autograder grade`. While the
+    course.yaml at or above the working folder, as for `autograder grade`. ``language``
+    ("en" or "zh") overrides the course's for what is shown. While the
     autograder itself runs the notebook this does nothing, so a graded notebook never
     grades itself.
     """
@@ -122,6 +137,8 @@ def check(name: str | None = None, namespace: dict | None = None, config: str | 
         return None
     from autograder import course, spec
 
+    if language is not None and language not in LANGUAGES:
+        raise ValueError(f"check(language={language!r}): expected one of {', '.join(map(repr, LANGUAGES))}")
     if name is not None and name not in spec.UNITS:
         raise ValueError(f"check({name!r}): expected one of {', '.join(map(repr, spec.UNITS))}, "
                          "or check() for all of them")
@@ -132,11 +149,15 @@ def check(name: str | None = None, namespace: dict | None = None, config: str | 
     ns = namespace if namespace is not None else vars(sys.modules["__main__"])
     found = course.locate(config, Path.cwd(), os.environ)
     settings = course.load(found)
+    if language is not None:
+        settings = settings.model_copy(update={"language": language})
     mine = [c for c in spec.CHECKS.values() if c.function in units]
     checks = [c for c in mine if settings.check(c.id).visibility == "public"]
     plan, wanted = plan_mod.plan_checks(checks, settings, {"public": settings.seed})
     names = runner.inventory(ns)
     observed = one.run_probes(LocalSession(ns), plan, names, settings.limits)
     results = one.results_for(checks, settings, plan, wanted, observed, names, None)
+    curves = one.training_curves(settings, plan, wanted, observed) if "training" in units else None
     return Summary(units, results, hidden=len(mine) - len(checks),
-                   note=None if found else course.not_found(Path.cwd()), language=settings.language)
+                   note=None if found else course.not_found(Path.cwd()), language=settings.language,
+                   curves=curves)

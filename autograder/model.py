@@ -106,6 +106,9 @@ class Report:
     version: str = __version__
     # when the gradebook stored it (ISO 8601, UTC), "" before; where it was stored, not what was graded
     graded_at: str = field(default="", compare=False)
+    # what the student's page plots of training (spec.training.curves); None when training
+    # did not run to its end or is a hidden check. Drawn, never judged.
+    curves: dict | None = field(default=None, compare=False)
 
     @property
     def score(self) -> float:

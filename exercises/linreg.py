@@ -1,9 +1,15 @@
 # %% [markdown]
 # # Linear regression from scratch
 #
-# Dive into Deep Learning, section 3.2 (PyTorch). Fill in the five functions below.
-# Each one raises `NotImplementedError` until you replace its body. Run
-# `check("name")` after a function to see whether it behaves as the book expects.
+# *Dive into Deep Learning*, section 3.2 (PyTorch). You will build linear regression out of
+# tensors and autograd alone: a data set, a reader of minibatches, the model, the loss and the
+# optimizer, then a training loop that puts them together.
+#
+# Each of the five functions raises `NotImplementedError` until you replace its body. The cell
+# after it runs `check("name")`: it calls your function the way the book does, on inputs of its
+# own, and says which mistake it finds, with a hint and a few lines that reproduce it. `check()`
+# with no name checks all five and the training loop. A few more checks run only when your work
+# is graded; `check()` says how many.
 
 # %%
 import random
@@ -12,9 +18,17 @@ import torch
 
 from autograder import check
 
-
 # %% [markdown]
 # ## Generating the data set
+#
+# We make a data set of 1000 examples with two features each, drawn from the standard normal
+# distribution, and labels from a linear model with noise:
+#
+# $$\mathbf{y} = \mathbf{X}\mathbf{w} + b + \boldsymbol{\epsilon}, \qquad \epsilon \sim \mathcal{N}(0, 0.01^2).$$
+#
+# With the true `w = [2, -3.4]` and `b = 4.2`, training should find parameters close to these.
+# Return the labels as a column, of shape `(num_examples, 1)`: a flat vector broadcasts in
+# surprising ways later on.
 
 # %%
 def synthetic_data(w, b, num_examples):
@@ -30,12 +44,16 @@ def synthetic_data(w, b, num_examples):
     """
     raise NotImplementedError("synthetic_data")
 
-
 # %%
 check("synthetic_data")
 
 # %% [markdown]
 # ## Reading the data set
+#
+# Training passes over the data set many times, a minibatch at a time. `data_iter` shuffles
+# the examples and yields them in batches of `batch_size`: each example exactly once per call,
+# each row of features with its own label, in a new random order on every call. When the
+# number of examples is not a multiple of `batch_size`, the last batch is smaller; keep it.
 
 # %%
 def data_iter(batch_size, features, labels):
@@ -47,12 +65,15 @@ def data_iter(batch_size, features, labels):
     """
     raise NotImplementedError("data_iter")
 
-
 # %%
 check("data_iter")
 
 # %% [markdown]
 # ## Defining the model
+#
+# The model computes `X w + b`: a matrix-vector product of the features with the weights,
+# plus the bias, broadcast over the rows. `w` has shape `(k, 1)` and `b` shape `(1,)`; both
+# require gradients, so the result must stay connected to them for autograd.
 
 # %%
 def linreg(X, w, b):
@@ -62,12 +83,16 @@ def linreg(X, w, b):
     """
     raise NotImplementedError("linreg")
 
-
 # %%
 check("linreg")
 
 # %% [markdown]
 # ## Defining the loss function
+#
+# The squared loss of one example is $\frac{1}{2}(\hat{y} - y)^2$. Return it element-wise, one
+# value per example, without summing or averaging. The labels may come as a flat vector of
+# shape `(n,)` while the predictions have shape `(n, 1)`: subtracting those broadcasts to an
+# `(n, n)` matrix. Reshape `y` to the shape of `y_hat` first.
 
 # %%
 def squared_loss(y_hat, y):
@@ -78,12 +103,17 @@ def squared_loss(y_hat, y):
     """
     raise NotImplementedError("squared_loss")
 
-
 # %%
 check("squared_loss")
 
 # %% [markdown]
 # ## Defining the optimization algorithm
+#
+# Minibatch stochastic gradient descent moves each parameter against its gradient:
+# `param -= lr * param.grad / batch_size`. The loss of a batch is summed before
+# `backward()`, so dividing by the batch size makes the step the gradient of the mean. Update
+# in place under `torch.no_grad()`, so that the parameter stays the same leaf tensor, and zero
+# its gradient afterwards: PyTorch adds new gradients to old ones.
 
 # %%
 def sgd(params, lr, batch_size):
@@ -95,12 +125,16 @@ def sgd(params, lr, batch_size):
     """
     raise NotImplementedError("sgd")
 
-
 # %%
 check("sgd")
 
 # %% [markdown]
 # ## Training
+#
+# The book's loop: three passes over the data, a minibatch at a time. For each batch, compute
+# the loss of the model's prediction, sum it, call `backward()` to get the gradients of `w`
+# and `b`, and take one `sgd` step. After each epoch it prints the loss on the whole data set;
+# at the end, how far `w` and `b` are from the true parameters.
 
 # %%
 if __name__ == "__main__":
@@ -128,5 +162,33 @@ if __name__ == "__main__":
     print(f"error in estimating w: {true_w - w.reshape(true_w.shape)}")
     print(f"error in estimating b: {true_b - b}")
 
+# %% [markdown]
+# ## The data and the fitted line
+#
+# The labels against the second feature, as in the book's figure, with the line that your
+# parameters give (the first feature held at its mean, 0) and the true one.
+
 # %%
-check("training")
+if __name__ == "__main__":
+    import matplotlib.pyplot as plt
+
+    with torch.no_grad():
+        x2 = features[:, 1]
+        line = torch.linspace(float(x2.min()), float(x2.max()), 2)
+        plt.figure(figsize=(4.5, 3))
+        plt.scatter(x2, labels.reshape(-1), s=2, alpha=0.4, label="data")
+        plt.plot(line, float(w[1]) * line + float(b), color="C1", label="fitted")
+        plt.plot(line, float(true_w[1]) * line + true_b, "k--", linewidth=1, label="true")
+        plt.xlabel("x2")
+        plt.ylabel("y")
+        plt.legend()
+        plt.show()
+
+# %% [markdown]
+# ## Check everything
+#
+# All five functions and the training loop, with two plots: your loss per epoch beside the
+# reference's, and your fitted line against your data.
+
+# %%
+check()

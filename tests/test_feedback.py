@@ -107,3 +107,43 @@ def test_a_submissions_html_stays_text(grade, course):
         "    raise RuntimeError('<script>alert(1)</script><img src=x onerror=alert(2)>')", 1)
     html = feedback.render(grade(source, settings=course), "en")
     assert "<script>" not in html and "<img" not in html and "&lt;script&gt;" in html
+
+
+def test_the_page_carries_trainings_two_plots_as_svg(no_zeroing):
+    report = no_zeroing["en"]
+    curves = report.curves
+    assert len(curves["losses"]) == 3 and len(curves["reference"]) == 3
+    assert 0 < len(curves["points"]) <= 300 and len(curves["w"]) == 2
+    # an sgd that never zeroes its gradients does not get near the reference's loss
+    assert float(curves["losses"][-1]) > 10 * curves["reference"][-1]
+    html = feedback.render(report, "en")
+    figures = re.findall(r'<figure class="plot" data-plot="(\w+)"[^>]*>\s*<svg', html)
+    assert figures == ["loss", "fit"]
+    assert "Loss per epoch" in html and "Your fitted line" in html
+    zh = feedback.render(no_zeroing["zh"], "zh")
+    assert "每个迭代周期的损失" in zh and "你拟合的直线" in zh
+    md = feedback.render_markdown(report, "en")
+    assert md.count("](data:image/svg+xml;base64,") == 2
+
+
+def test_a_hidden_training_check_draws_nothing(grade, course):
+    hidden = course.model_copy(update={"checks": {**course.checks, "training.converges":
+                               course.checks["training.converges"].model_copy(update={"visibility": "hidden"})}})
+    report = grade(next(m for m in MUTANTS if m.name == "no zeroing").source(), settings=hidden)
+    assert report.curves is None and "<figure" not in feedback.render(report, "en")
+
+
+def test_a_training_that_did_not_run_draws_nothing(grade, course):
+    report = grade(next(m for m in MUTANTS if m.name == "still the stub").source(), settings=course)
+    assert report.curves is None and "<figure" not in feedback.render(report, "en")
+
+
+def test_the_stored_report_draws_the_same_page(no_zeroing, tmp_path):
+    from autograder.store.gradebook import Gradebook
+    report = no_zeroing["en"]
+    with Gradebook(tmp_path / "g.db") as book:
+        book.record(report, report.submission_id, "linreg", "h", 1.0)
+        [row] = book.submissions()
+        stored = book.report(row)
+    assert stored.curves == report.curves
+    assert feedback.render(stored, "en") == feedback.render(report, "en")

@@ -110,3 +110,22 @@ def test_the_real_d2ls_linreg_is_named_in_check(monkeypatch, tmp_path):
     summary = check("linreg", ns, config=ROOT / "course.yaml")
     assert {r.mistake for r in summary.results} == {"any.uses_d2l"}
     assert check("linreg", namespace(REFERENCE), config=ROOT / "course.yaml").passed
+
+
+def test_check_training_draws_the_loss_and_the_fitted_line(monkeypatch):
+    monkeypatch.delenv("AUTOGRADER_GRADING", raising=False)
+    summary = check("training", namespace(REFERENCE), config=ROOT / "course.yaml")
+    html = summary._repr_html_()
+    assert html.count('<figure class="plot"') == 2 and html.count("<svg") == 2
+    assert summary.curves["losses"][-1] < 1e-3
+    assert '<figure class="plot"' not in check("linreg", namespace(REFERENCE),
+                                                config=ROOT / "course.yaml")._repr_html_()
+
+
+def test_check_speaks_the_notebooks_language(monkeypatch):
+    monkeypatch.delenv("AUTOGRADER_GRADING", raising=False)
+    from autograder.zh import check as check_zh
+    summary = check_zh("squared_loss", namespace(REFERENCE), config=ROOT / "course.yaml")
+    assert "2 项检查全部通过" in repr(summary)
+    with pytest.raises(ValueError, match="check\\(language='fr'\\)"):
+        check("sgd", namespace(REFERENCE), config=ROOT / "course.yaml", language="fr")

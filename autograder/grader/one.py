@@ -88,7 +88,18 @@ def grade(zygote: Zygote, submission: Submission, settings: Settings, secret: by
         notes.append(reason)
         results = results_for(checks, settings, plan, wanted, {}, {}, reason)
     return Report(submission.id, submission.path, submission.sha256, tuple(results), tuple(notes),
-                  round(time.monotonic() - start, 3), seeds["public"], seeds["hidden"])
+                  round(time.monotonic() - start, 3), seeds["public"], seeds["hidden"],
+                  curves=training_curves(settings, plan, wanted, observed))
+
+
+def training_curves(settings: Settings, plan: Plan, wanted: dict, observed: dict) -> dict | None:
+    """What the student's page plots of training; only when training is a public check,
+    since a hidden check never shows what it tried."""
+    check = spec.CHECKS["training.converges"]
+    if check.id not in wanted or settings.check(check.id).visibility != "public":
+        return None
+    key = wanted[check.id][check.probes[0]]
+    return spec.module("training").curves(observed.get(key), plan.probes[key][1])
 
 
 def _unreadable(exc: Exception) -> str:

@@ -16,18 +16,22 @@ from autograder.sinks.results_json import write_atomic
 
 WORDS = {
     "en": {"title": "Feedback", "score": "Score", "function": "Function", "points": "Points",
-           "notes": "Notes", "checks": "Checks",
+           "notes": "Notes", "checks": "Checks", "training": "Training",
            "hidden": "This check runs only when your work is graded, and it failed. Its inputs stay hidden."},
     "zh": {"title": "反馈", "score": "得分", "function": "函数", "points": "分数", "notes": "说明",
-           "checks": "检查", "hidden": "这项检查只在正式评分时运行，它没有通过。它的输入不公开。"},
+           "checks": "检查", "training": "训练", "hidden": "这项检查只在正式评分时运行，它没有通过。它的输入不公开。"},
 }
 
 
 @lru_cache(maxsize=None)
 def _environment():
     from jinja2 import Environment, FileSystemLoader, select_autoescape
-    return Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
-                       autoescape=select_autoescape(["html.j2"]), keep_trailing_newline=True)
+
+    from autograder.sinks.safe import markdown_text
+    env = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
+                      autoescape=select_autoescape(["html.j2"]), keep_trailing_newline=True)
+    env.filters["md_text"] = markdown_text
+    return env
 
 
 @lru_cache(maxsize=None)
@@ -49,10 +53,17 @@ def _context(report: Report, language: str) -> dict:
             "functions": list(report.function_scores().items()), "notes": list(report.notes)}
 
 
+def _plots(report: Report, language: str) -> list[tuple[str, str, str]]:
+    """(kind, alt text, SVG) of training's two plots; none when training did not run or is hidden."""
+    from autograder.sinks.plots import figures
+    return figures(report.curves, language) if report.curves else []
+
+
 def render(report: Report, language: str = "en") -> str:
     from markupsafe import Markup
     md = _markdown()
     context = _context(report, language)
+    context["plots"] = [(kind, alt, Markup(svg)) for kind, alt, svg in _plots(report, language)]
     context["checks"] = [(r, name, Markup(md.render(body))) for r, name, body in _bodies(report, language)]
     context["notes"] = [Markup(md.render(note)) for note in report.notes]
     return _environment().get_template("feedback.html.j2").render(context)
@@ -61,7 +72,9 @@ def render(report: Report, language: str = "en") -> str:
 def render_markdown(report: Report, language: str = "en") -> str:
     """The same page as Markdown, for an LMS that takes Markdown."""
     context = _context(report, language)
+    from autograder.sinks.plots import data_uri
     context["checks_md"] = _bodies(report, language)
+    context["plots_md"] = [(alt, data_uri(svg)) for _, alt, svg in _plots(report, language)]
     context["notes_md"] = list(report.notes)
     return _environment().get_template("feedback.md.j2").render(context)
 

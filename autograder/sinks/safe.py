@@ -37,3 +37,12 @@ def csv_text(value):
     if isinstance(value, str) and value.startswith(_FORMULA):
         return "'" + value
     return value
+
+
+_MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_\[\]<>!#|~&])")
+
+
+def markdown_text(text: str) -> str:
+    """Plain text that Markdown shows as it is: its emphasis, code, link and HTML characters
+    backslash-escaped (a check named ``(y_hat - y)**2 / 2`` stays that, not bold)."""
+    return _MARKDOWN_PUNCTUATION.sub(r"\\\1", text)

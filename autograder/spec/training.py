@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 
 import numpy as np
 import torch
@@ -221,3 +222,60 @@ def converges(obs):
 JUDGES = {
     "training.converges": converges,
 }
+
+
+# ---- what the student's page plots: loss per epoch beside the reference's, and the fit ----
+
+PLOT_POINTS = 300          # examples drawn in the scatter: enough to see the line, a small page
+
+
+@lru_cache(maxsize=8)
+def reference_losses(seed: int) -> tuple[float, ...]:
+    """The mean loss per epoch of the book's reference functions, trained as the probe
+    trains (same w0, lr, batch size and epochs), on data of the same seed. Computed here,
+    in the grader, from the reference alone; cached, as the public seed is one per course."""
+    gen = torch.Generator().manual_seed(seed)
+    true_w = torch.tensor(TRUE_W)
+    X = torch.normal(0, 1, (1000, len(true_w)), generator=gen)
+    y = (X @ true_w + TRUE_B + torch.normal(0, 0.01, (1000,), generator=gen)).reshape(-1, 1)
+    w = torch.normal(0, 0.01, size=(2, 1), generator=torch.Generator().manual_seed(seed))
+    b = torch.zeros(1)
+    losses = []
+    for _ in range(3):
+        order = torch.randperm(1000, generator=gen)
+        for i in range(0, 1000, 10):
+            idx = order[i:i + 10]
+            residual = X[idx] @ w + b - y[idx]                    # gradient of sum((.)**2 / 2)
+            w -= 0.03 * (X[idx].T @ residual) / 10
+            b -= 0.03 * residual.sum(0) / 10
+        losses.append(float((((X @ w + b) - y) ** 2 / 2).mean()))
+    return tuple(losses)
+
+
+def curves(observation, seed: int) -> dict | None:
+    """Plain numbers for the two plots (sinks.plots) from training's observation, or None
+    when training did not run to its end. Nothing here is trusted: it is drawn, not judged."""
+    if observation is None or observation.status != "ok" or not isinstance(observation.result, dict):
+        return None
+    r = observation.result
+    try:
+        losses = [float(x) for x in r["losses"][:20]]      # the loop has 3 epochs; a forged report more
+        w = [float(v) for v in r["w"].reshape(-1)[:2]]
+        b = float(r["b"].reshape(-1)[0])
+    except (KeyError, AttributeError, TypeError, ValueError, IndexError, RuntimeError):
+        return None
+    points = []
+    trace = r.get("trace")
+    if isinstance(trace, dict):
+        try:
+            features, labels = trace["features"], trace["labels"].reshape(-1)
+            if features.dim() == 2 and features.shape[1] >= 2 and len(labels) == len(features):
+                keep = slice(0, PLOT_POINTS)
+                points = [[round(float(x), 4), round(float(v), 4)]
+                          for x, v in zip(features[keep, 1], labels[keep])
+                          if math.isfinite(float(x)) and math.isfinite(float(v))]
+        except (KeyError, AttributeError, TypeError, RuntimeError):
+            points = []
+    return {"losses": [x if math.isfinite(x) else repr(x) for x in losses],
+            "reference": list(reference_losses(seed)), "w": w, "b": b,
+            "true_w": list(TRUE_W), "true_b": TRUE_B, "points": points}

@@ -49,6 +49,10 @@ CREATE TABLE IF NOT EXISTS results (
     seed INTEGER NOT NULL,
     PRIMARY KEY (submission, check_id)
 );
+CREATE TABLE IF NOT EXISTS curves (
+    submission INTEGER PRIMARY KEY REFERENCES submissions(id) ON DELETE CASCADE,
+    data TEXT NOT NULL
+);
 """
 
 
@@ -123,6 +127,9 @@ class Gradebook:
                     "INSERT INTO results VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                     [(cur.lastrowid, r.id, r.function, r.name, int(r.passed), r.score, r.max_score,
                       r.visibility, r.mistake, r.message, r.seed) for r in report.results])
+                if report.curves is not None:
+                    self.db.execute("INSERT INTO curves VALUES (?,?)",
+                                    (cur.lastrowid, json.dumps(report.curves)))
         except sqlite3.DatabaseError as exc:
             raise GradebookError(_explain(self.path, exc)) from None
 
@@ -205,11 +212,13 @@ class Gradebook:
             score=r["score"], max_score=r["max_score"], visibility=r["visibility"],
             mistake=r["mistake"], message=r["output"], seed=r["seed"])
             for r in self._rows("SELECT * FROM results WHERE submission=? ORDER BY rowid", (row["id"],)))
+        curves = self._one("SELECT data FROM curves WHERE submission=?", (row["id"],))
         return Report(submission_id=row["student"], path=row["path"], sha256=row["sha256"],
                       results=results, notes=tuple(json.loads(row["output"])),
                       seconds=row["seconds"], public_seed=row["public_seed"],
                       hidden_seed=row["hidden_seed"], version=row["version"],
-                      graded_at=row["graded_at"])
+                      graded_at=row["graded_at"],
+                      curves=json.loads(curves["data"]) if curves else None)
 
 
 def _explain(path: Path, exc: sqlite3.DatabaseError) -> str:

@@ -1,0 +1,118 @@
+"""The two plots of a training run, as SVG: loss per epoch beside the reference's, and the fitted line.
+
+Drawn with matplotlib from a report's ``curves`` (``spec.training.curves``): plain numbers,
+no torch. The SVG keeps its text as text (``svg.fonttype: none``), so the browser draws
+Chinese labels with the page's fonts instead of matplotlib's, which have no CJK glyphs.
+"""
+from __future__ import annotations
+
+import io
+import math
+import re
+import warnings
+
+WORDS = {
+    "en": {"loss_title": "Loss per epoch", "epoch": "epoch", "loss": "mean loss on the data",
+           "yours": "your functions", "reference": "reference",
+           "fit_title": "Your fitted line", "x2": "second feature x₂", "y": "label y",
+           "data": "your data", "fitted": "your line (x₁ = 0)", "true": "true line",
+           "loss_alt": "Loss per epoch of your training beside the reference's",
+           "fit_alt": "Your data set and the line that your trained w and b give"},
+    "zh": {"loss_title": "每个迭代周期的损失", "epoch": "迭代周期", "loss": "数据上的平均损失",
+           "yours": "你的函数", "reference": "参考实现",
+           "fit_title": "你拟合的直线", "x2": "第二个特征 x₂", "y": "标签 y",
+           "data": "你的数据", "fitted": "你的直线（x₁ = 0）", "true": "真实直线",
+           "loss_alt": "你的训练与参考实现每个迭代周期的损失",
+           "fit_alt": "你的数据集，以及你训练得到的 w 和 b 给出的直线"},
+}
+
+
+def _number(x) -> float:
+    try:
+        return float(x)
+    except (TypeError, ValueError):
+        return math.nan
+
+
+def _svg(fig) -> str:
+    buf = io.StringIO()
+    with warnings.catch_warnings():
+        # matplotlib measures Chinese text with fonts that lack its glyphs; the browser draws it
+        warnings.filterwarnings("ignore", message="Glyph .* missing from font", category=UserWarning)
+        # fixed margins (a tight box would draw it twice); no date, so the same report draws the same page
+        fig.savefig(buf, format="svg", metadata={"Date": None})
+    text = buf.getvalue()
+    # the <svg> element alone (no XML prolog or doctype), so that it can sit inside HTML
+    return text[text.index("<svg"):]
+
+
+def figures(curves: dict, language: str = "en") -> list[tuple[str, str, str]]:
+    """[(kind, alt text, SVG)] for the loss curves and the fitted line; an empty list
+    when there is nothing to draw."""
+    if not curves:
+        return []
+    import matplotlib
+    from matplotlib.figure import Figure   # not pyplot: a notebook's own backend and figures stay as they are
+    from matplotlib.ticker import NullLocator
+
+    t = WORDS[language]
+    out = []
+    style = {"svg.fonttype": "none", "svg.hashsalt": "autograder", "font.size": 9,
+             "figure.subplot.left": 0.17, "figure.subplot.right": 0.97,
+             "figure.subplot.bottom": 0.16, "figure.subplot.top": 0.9}
+    with matplotlib.rc_context(style):
+        losses = [_number(x) for x in curves.get("losses", [])]
+        reference = [_number(x) for x in curves.get("reference", [])]
+        if losses or reference:
+            fig = Figure(figsize=(4.4, 3.0))
+            ax = fig.subplots()
+            if reference:
+                ax.plot(range(1, len(reference) + 1), reference, "k--", marker="o", markersize=3,
+                        linewidth=1, label=t["reference"], zorder=3)
+            finite = [(i + 1, x) for i, x in enumerate(losses) if math.isfinite(x)]
+            if finite:
+                ax.plot(*zip(*finite), color="C0", marker="o", markersize=4, label=t["yours"])
+            if all(x > 0 for _, x in finite) and all(x > 0 for x in reference):
+                ax.set_yscale("log")
+                ax.yaxis.set_minor_locator(NullLocator())   # a tick per power of ten is enough
+            ax.set_xlabel(t["epoch"])
+            ax.set_ylabel(t["loss"])
+            ax.set_title(t["loss_title"])
+            ax.xaxis.get_major_locator().set_params(integer=True)
+            ax.legend()
+            out.append(("loss", t["loss_alt"], _svg(fig)))
+        points = curves.get("points") or []
+        w, b = curves.get("w") or [], _number(curves.get("b"))
+        if points:
+            fig = Figure(figsize=(4.4, 3.0))
+            ax = fig.subplots()
+            xs, ys = [p[0] for p in points], [p[1] for p in points]
+            ax.scatter(xs, ys, s=4, alpha=0.4, color="C0", label=t["data"])
+            lo, hi = min(xs), max(xs)
+            true_w, true_b = curves.get("true_w") or [], _number(curves.get("true_b"))
+            if len(true_w) > 1 and math.isfinite(true_b):
+                ax.plot([lo, hi], [true_w[1] * lo + true_b, true_w[1] * hi + true_b], "k--",
+                        linewidth=1, label=t["true"], zorder=3)
+            if len(w) > 1 and all(math.isfinite(_number(v)) for v in w) and math.isfinite(b):
+                slope = _number(w[1])
+                ax.plot([lo, hi], [slope * lo + b, slope * hi + b], color="C1", linewidth=2,
+                        label=t["fitted"])
+                span = max(ys) - min(ys) if ys else 1.0
+                ax.set_ylim(min(ys) - 0.2 * span, max(ys) + 0.2 * span)
+            ax.set_xlabel(t["x2"])
+            ax.set_ylabel(t["y"])
+            ax.set_title(t["fit_title"])
+            ax.legend(loc="best")
+            out.append(("fit", t["fit_alt"], _svg(fig)))
+    return [(kind, alt, _strip_ids(svg, kind)) for kind, alt, svg in out]
+
+
+def _strip_ids(svg: str, kind: str) -> str:
+    """Make the ids in one SVG unique to its kind, so two SVGs can share an HTML page."""
+    return re.sub(r'(id="|url\(#|href="#)([^"\)]+)', lambda m: f"{m[1]}{kind}-{m[2]}", svg)
+
+
+def data_uri(svg: str) -> str:
+    """An SVG as a data: URI, for Markdown that cannot hold inline SVG."""
+    import base64
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
