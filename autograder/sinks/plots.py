@@ -34,6 +34,20 @@ def _number(x) -> float:
         return math.nan
 
 
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def _power_of_ten(value: float, _position) -> str:
+    """A log axis's label as 10⁻³, in plain text: matplotlib's own is mathtext, which
+    takes half of the drawing's time to parse."""
+    if value <= 0:
+        return ""
+    exponent = math.log10(value)
+    if abs(exponent - round(exponent)) > 1e-9:
+        return f"{value:.1e}"
+    return "10" + str(round(exponent)).translate(_SUPERSCRIPT)
+
+
 def _svg(fig) -> str:
     buf = io.StringIO()
     with warnings.catch_warnings():
@@ -53,7 +67,7 @@ def figures(curves: dict, language: str = "en") -> list[tuple[str, str, str]]:
         return []
     import matplotlib
     from matplotlib.figure import Figure   # not pyplot: a notebook's own backend and figures stay as they are
-    from matplotlib.ticker import NullLocator
+    from matplotlib.ticker import FuncFormatter, NullLocator
 
     t = WORDS[language]
     out = []
@@ -75,11 +89,12 @@ def figures(curves: dict, language: str = "en") -> list[tuple[str, str, str]]:
             if all(x > 0 for _, x in finite) and all(x > 0 for x in reference):
                 ax.set_yscale("log")
                 ax.yaxis.set_minor_locator(NullLocator())   # a tick per power of ten is enough
+                ax.yaxis.set_major_formatter(FuncFormatter(_power_of_ten))
             ax.set_xlabel(t["epoch"])
             ax.set_ylabel(t["loss"])
             ax.set_title(t["loss_title"])
             ax.xaxis.get_major_locator().set_params(integer=True)
-            ax.legend()
+            ax.legend(loc="upper right")
             out.append(("loss", t["loss_alt"], _svg(fig)))
         points = curves.get("points") or []
         w, b = curves.get("w") or [], _number(curves.get("b"))
@@ -87,7 +102,8 @@ def figures(curves: dict, language: str = "en") -> list[tuple[str, str, str]]:
             fig = Figure(figsize=(4.4, 3.0))
             ax = fig.subplots()
             xs, ys = [p[0] for p in points], [p[1] for p in points]
-            ax.scatter(xs, ys, s=4, alpha=0.4, color="C0", label=t["data"])
+            # one path of markers, not a collection of 300: a third of the drawing time
+            ax.plot(xs, ys, ".", markersize=3, alpha=0.4, color="C0", label=t["data"])
             lo, hi = min(xs), max(xs)
             true_w, true_b = curves.get("true_w") or [], _number(curves.get("true_b"))
             if len(true_w) > 1 and math.isfinite(true_b):
@@ -102,7 +118,7 @@ def figures(curves: dict, language: str = "en") -> list[tuple[str, str, str]]:
             ax.set_xlabel(t["x2"])
             ax.set_ylabel(t["y"])
             ax.set_title(t["fit_title"])
-            ax.legend(loc="best")
+            ax.legend(loc="upper right")     # "best" would test every point against every spot
             out.append(("fit", t["fit_alt"], _svg(fig)))
     return [(kind, alt, _strip_ids(svg, kind)) for kind, alt, svg in out]
 
@@ -116,3 +132,11 @@ def data_uri(svg: str) -> str:
     """An SVG as a data: URI, for Markdown that cannot hold inline SVG."""
     import base64
     return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
+
+
+def warm() -> None:
+    """Import and load what drawing needs (matplotlib, its SVG backend, the font list)."""
+    import matplotlib.backends.backend_svg  # noqa: F401
+    from matplotlib import font_manager
+    from matplotlib.figure import Figure  # noqa: F401
+    font_manager.findfont("DejaVu Sans")
