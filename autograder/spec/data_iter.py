@@ -10,6 +10,19 @@ from autograder.spec.base import Draw, fmt, tensor_of, tensor_pair, observed, Z
 
 F = "data_iter"
 
+# What the repro prints: every property that the checks look at. Column 0 of the features
+# is each example's index and its label is 1000 + index.
+SHOW = """import itertools
+batches = list(itertools.islice(data_iter({batch_size}, features, labels), {n} + 10))   # an endless one stops
+print("batch sizes:", [len(X) for X, _ in batches], "of", {{type(v).__name__ for b in batches for v in b}})
+first = [int(i) for X, _ in batches for i in X[:, 0]]
+print("examples:", len(first), "distinct:", len(set(first)), "of {n}")
+print("labels with their features:", all(bool((y.reshape(-1) - 1000 == X[:, 0]).all()) for X, y in batches))
+again = itertools.islice(data_iter({batch_size}, features, labels), {n} + 10)
+second = [int(i) for X, _ in again for i in X[:, 0]]
+print("first call:", first[:12])
+print("second call:", second[:12], "the same order" if first == second else "a new order")"""
+
 
 def _probe(n: int, batch_size: int, k: int, flat_labels: bool, epochs: int):
     """Column 0 of the features is the example's index and its label is 1000 + index,
@@ -25,11 +38,7 @@ def _probe(n: int, batch_size: int, k: int, flat_labels: bool, epochs: int):
               + ("" if flat_labels else ".reshape(-1, 1)"))
         inputs = {"batch_size": batch_size, "features": features, "labels": labels,
                   "epochs": epochs, "max_batches": n + 10}
-        order = f"[int(i) for X, _ in data_iter({batch_size}, features, labels) for i in X[:, 0]]"
-        call = (f"first = {order}\nsecond = {order}\n"
-                "print(first[:12], second[:12], 'the same order' if first == second else 'a new order')"
-                if epochs > 1 else f"print({order})")
-        return d.probe(F, inputs, call)
+        return d.probe(F, inputs, SHOW.format(batch_size=batch_size, n=n))
     return build
 
 

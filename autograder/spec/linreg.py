@@ -8,6 +8,11 @@ from autograder.spec.base import close, Draw, fmt, not_tensor, shape, tensor_of
 
 F = "linreg"
 
+# What the repro shows: the result's shape, whether autograd can reach w and b, the result.
+SHOW = """out = linreg(X, w, b)
+print("shape:", tuple(out.shape), "requires_grad:", getattr(out, "requires_grad", None))
+out"""
+
 
 def _probe(n: int, k: int, dtype):
     """k >= 2 so that an element-wise product cannot pass for a matrix product."""
@@ -19,7 +24,7 @@ def _probe(n: int, k: int, dtype):
         d.let("b", "b + 2.0")
         v = torch.randn(n, 1, generator=d.gen, dtype=dtype)
         d.lines.append("w.requires_grad_(True); b.requires_grad_(True)")
-        return d.probe(F, {"X": X, "w": w, "b": b, "v": v}, "linreg(X, w, b)")
+        return d.probe(F, {"X": X, "w": w, "b": b, "v": v}, SHOW)
     return build
 
 

@@ -7,6 +7,15 @@ from autograder.model import fail, PASS
 from autograder.spec.base import close, Draw, fmt, tensor_of
 
 F = "sgd"
+
+# What the repro prints per parameter: how far it moved beside the book's step (computed
+# before the call, which may zero the gradients in place), and its gradient afterwards.
+SHOW = """steps = [{steps}]
+before = [p.detach().clone() for p in [{params}]]
+sgd([{params}], {lr}, {batch_size})
+for name, p, old, step in zip({names}, [{params}], before, steps):
+    print(name, "moved by", (p.detach() - old).flatten().tolist(), "the book's step", step.flatten().tolist())
+    print(name, "grad after:", None if p.grad is None else p.grad.flatten().tolist())"""
 BOOK_LR, BOOK_BATCH = 0.03, 10
 
 
@@ -23,7 +32,8 @@ def _probe(shapes, lr: float, batch_size: int, dtype):
             d.lines.append(f"p{i}.requires_grad_(True); p{i}.grad = g{i}")
             params.append({"data": data, "grad": grad})
             names.append(f"p{i}")
-        call = f"sgd([{', '.join(names)}], {lr}, {batch_size})"
+        call = SHOW.format(params=", ".join(names), steps=", ".join(f"-{lr} * g{i} / {batch_size}" for i in range(len(names))),
+                           names=names, lr=lr, batch_size=batch_size)
         return d.probe(F, {"params": params, "lr": lr, "batch_size": batch_size}, call)
     return build
 

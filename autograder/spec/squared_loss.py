@@ -8,13 +8,18 @@ import torch
 
 F = "squared_loss"
 
+# What the repro shows: the loss's shape (y_hat's, element-wise) and its values.
+SHOW = """l = squared_loss(y_hat, y)
+print("shape:", tuple(l.shape), "y_hat:", tuple(y_hat.shape))
+l"""
+
 
 def _probe(n: int, flat: bool, dtype):
     def build(seed: int):
         d = Draw(seed)
         y_hat = d.randn("y_hat", n, 1, dtype=dtype)
         y = d.randn("y", *((n,) if flat else (n, 1)), dtype=dtype)
-        return d.probe(F, {"y_hat": y_hat, "y": y}, "squared_loss(y_hat, y)")
+        return d.probe(F, {"y_hat": y_hat, "y": y}, SHOW)
     return build
 
 

@@ -10,6 +10,13 @@ from autograder.spec.base import Draw, fmt, shape, tensor_pair, Z
 
 F = "synthetic_data"
 
+# What the repro prints after the call: every property that the checks look at.
+SHOW = """print(type(X).__name__, type(y).__name__)
+print("shapes:", tuple(X.shape), tuple(y.shape), X.dtype, y.dtype)
+print("X mean, sd:", round(float(X.mean()), 3), round(float(X.std()), 3))
+noise = y.reshape(-1) - (X @ w + b)
+print("y - (Xw + b) mean, sd:", round(float(noise.mean()), 4), round(float(noise.std()), 4))"""
+
 
 def _probe(k: int, n: int):
     def build(seed: int):
@@ -17,7 +24,7 @@ def _probe(k: int, n: int):
         w = d.randn("w", k)
         b = round(d.uniform(1.0, 3.0) * (1 if d.uniform(0, 1) < 0.5 else -1), 3)
         d.let("b", repr(b))
-        return d.probe(F, {"w": w, "b": b, "n": n}, f"X, y = synthetic_data(w, b, {n})")
+        return d.probe(F, {"w": w, "b": b, "n": n}, f"X, y = synthetic_data(w, b, {n})\n" + SHOW)
     return build
 
 
