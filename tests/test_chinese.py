@@ -180,6 +180,11 @@ def test_the_half_english_sgd_message_is_chinese(grade, zh):
     assert "之后，每个参数 的梯度" in result.message and "every" not in result.message
 
 
+def _course():
+    from autograder import course
+    return course.load(ROOT / "course.yaml")
+
+
 def _reports():
     from autograder.model import CheckResult, Report
     ok = CheckResult("sgd.update", "sgd", "sgd: updates", True, 2.0, 2.0, "public", None, "Passed.", 7)
@@ -216,3 +221,22 @@ def test_the_terminal_speaks_the_course_language(language):
     line = summary.line(language)
     assert line.startswith("autograder: ") and line != other["summary"]
     assert (english_in(line) == []) == (language == "zh")
+
+
+def test_chinese_plot_labels_are_laid_out_in_an_installed_cjk_font(monkeypatch):
+    """matplotlib's font cache may be older than the CJK font (make system-packages installs it
+    after a first run): the font is then found in the system's font folders all the same."""
+    from matplotlib import font_manager
+
+    from autograder.sinks import figures
+    monkeypatch.setattr(font_manager.fontManager, "ttflist",
+                        [f for f in font_manager.fontManager.ttflist if f.name not in figures.CJK_FAMILIES])
+    figures.cjk_fonts.cache_clear()
+    try:
+        found = figures.cjk_fonts()
+    finally:
+        figures.cjk_fonts.cache_clear()
+    assert found, "no CJK font found (make system-packages installs fonts-wqy-zenhei)"
+    page = dashboard.render({r.submission_id: r for r in _reports()}, _course(), Path("results"),
+                            Path("report.html"), "zh")
+    assert f"font-family: '{found[0]}'" in page
