@@ -18,10 +18,30 @@ from autograder.spec.mistakes import CATALOGUE
 from samples.mutants import MUTANTS
 from tests.conftest import ROOT
 
-# The words of each surface, one dict per surface, keyed by language.
-SURFACES = {"feedback.WORDS": feedback.WORDS, "render.LABELS": LABELS,
-            "dashboard.WORDS": dashboard.WORDS, "table.WORDS": table.WORDS}
 LANGUAGES = ("en", "zh")
+
+
+def _surfaces() -> dict[str, dict]:
+    """The words of each surface: every module-level dict of the package keyed by "en" and
+    "zh" (feedback.WORDS, render.LABELS, dashboard.WORDS, table.WORDS, and any added later),
+    found in the source and taken from the imported module. Only the far side is left out."""
+    import importlib
+    found = {}
+    package = ROOT / "autograder"
+    for path in sorted(package.rglob("*.py")):
+        if "sandbox" in path.parts:
+            continue
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            if isinstance(node, ast.Assign) and isinstance(node.value, ast.Dict) and \
+                    {getattr(k, "value", None) for k in node.value.keys} & set(LANGUAGES):
+                module = ".".join(path.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
+                for target in node.targets:
+                    found[f"{module}.{target.id}"] = getattr(importlib.import_module(module), target.id)
+    return found
+
+
+# The words of each surface, one dict per surface, keyed by language.
+SURFACES = _surfaces()
 
 # Two English words in a row ("every parameter", the half-English message the issue found);
 # code, quotations and fields are taken out first (_prose, english_in).
@@ -94,6 +114,13 @@ def _zh_texts():
         yield f"{mistake.id}.hint_zh", mistake.hint_zh
     for check, title in spec.TITLES_ZH.items():
         yield f"TITLES_ZH[{check!r}]", title
+
+
+def test_the_surfaces_are_found():
+    assert SURFACES["autograder.sinks.feedback.WORDS"] is feedback.WORDS
+    assert SURFACES["autograder.grader.render.LABELS"] is LABELS
+    assert SURFACES["autograder.sinks.dashboard.WORDS"] is dashboard.WORDS
+    assert SURFACES["autograder.sinks.table.WORDS"] is table.WORDS
 
 
 @pytest.mark.parametrize("name", SURFACES)
