@@ -68,28 +68,28 @@ class Page(Sink):
 def _plots(scores: list[float], max_score: float, rates: dict[str, float], t: dict,
            language: str) -> tuple[str, str]:
     """The histogram of the scores and the bars of the pass rates, as inline SVG."""
+    from matplotlib.figure import Figure     # not pyplot: no global state, no backend
+
     from autograder.sinks import figures
 
     with figures.style(language, "scores"):
-        import matplotlib.pyplot as plt
-
-        fig, ax = plt.subplots(figsize=(6, 3))
+        fig = Figure(figsize=(6, 3))
+        ax = fig.subplots()
         ax.hist(scores, bins=min(25, max(5, int(max_score) + 1)), range=(0, max_score), color="#0969da")
         ax.set_xlabel(t["score_axis"])
         ax.set_ylabel(t["students_axis"])
         ax.yaxis.get_major_locator().set_params(integer=True)
         ax.set_title(t["scores"])
         hist = figures.svg(fig)
-        plt.close(fig)
     with figures.style(language, "rates"):
-        fig, ax = plt.subplots(figsize=(6, 3))
+        fig = Figure(figsize=(6, 3))
+        ax = fig.subplots()
         ax.barh(list(rates), [100 * v for v in rates.values()], color="#1a7f37")
         ax.set_xlim(0, 100)
         ax.set_xlabel(t["rates_axis"])
         ax.set_title(t["rates"])
         ax.invert_yaxis()
         bars = figures.svg(fig)
-        plt.close(fig)
     return hist, bars
 
 

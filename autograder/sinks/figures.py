@@ -41,10 +41,10 @@ def cjk_fonts() -> tuple[str, ...]:
 
 @contextmanager
 def style(language: str, salt: str):
-    """Matplotlib's settings for one figure: text as text, the language's fonts first, and
-    ids in the SVG that are stable and differ between the figures of one page (``salt``)."""
+    """Matplotlib's settings for one figure (a ``matplotlib.figure.Figure``: no backend is
+    chosen here): text as text, the language's fonts first, and ids in the SVG that are
+    stable and differ between the figures of one page (``salt``)."""
     import matplotlib
-    matplotlib.use("Agg")
 
     settings = {"svg.fonttype": "none", "svg.hashsalt": salt}
     if language == "zh":
