@@ -23,11 +23,19 @@ student: venv
 demo: venv
 	$(BIN)/python -m autograder.demo $(DEMO_DIR)
 
-# Debian packages the tests need (headless Chromium checks the HTML reports); CI runs as root
+# Debian packages the tests need, each only when it is missing: headless Chromium checks the
+# HTML pages, and a CJK font draws their Chinese (without one, every character is a box).
+# CI runs as root; elsewhere through sudo.
 system-packages:
-	@command -v chromium >/dev/null 2>&1 || { \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
-	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; fi; }
+	@missing=""; \
+	command -v chromium >/dev/null 2>&1 || missing="chromium"; \
+	command -v fc-list >/dev/null 2>&1 && [ -n "$$(fc-list :lang=zh family)" ] || missing="$$missing fontconfig fonts-wqy-zenhei"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then sudo=""; else sudo="sudo"; fi; \
+	  echo "installing Debian packages:$$missing"; \
+	  $$sudo apt-get update -qq && \
+	  $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	fi
 
 test: venv system-packages
 	$(BIN)/python -m pytest

@@ -82,6 +82,8 @@ def _parser() -> argparse.ArgumentParser:
     d.add_argument("--out", default="report.html", help="the page to write (default: report.html)")
     d.add_argument("--results", default="results", help="the grade command's --out, for links")
     d.add_argument("--policy", choices=("latest", "best"), default="latest")
+    d.add_argument("--lang", choices=("en", "zh"), default=None,
+                   help="language of the page (default: course.yaml's language)")
 
     m = sub.add_parser("merge", help="combine gradebooks (from shards) into one")
     m.add_argument("target", help="the gradebook to merge into (created when missing)")
@@ -208,8 +210,10 @@ def _grade(args, settings, config) -> int:
                   + "; ".join(grader.zygote.layers), file=sys.stderr)
         below = progress.FailUnder(args.fail_under) if args.fail_under is not None else None
         sinks = [results_json.ResultsJson(out), feedback.Feedback(out, settings.language),
-                 progress.Bar(len(submissions), enabled=not args.quiet and sys.stderr.isatty()),
-                 *([] if args.quiet else [table.Table(limit=60)]), *([below] if below else [])]
+                 progress.Bar(len(submissions), enabled=not args.quiet and sys.stderr.isatty(),
+                              language=settings.language),
+                 *([] if args.quiet else [table.Table(limit=60, language=settings.language)]),
+                 *([below] if below else [])]
         signal.signal(signal.SIGINT, signal.default_int_handler)
         signal.signal(signal.SIGTERM, _terminated)     # as SIGINT: say so, keep what is graded
         try:
@@ -230,7 +234,7 @@ def _grade(args, settings, config) -> int:
             print(f"autograder: internal error; {grader.summary.count} graded submissions are in "
                   f"{out} and {args.gradebook}", file=sys.stderr)
             return EXIT_INTERNAL
-    print(summary.line(), file=sys.stderr)
+    print(summary.line(settings.language), file=sys.stderr)
     if below is not None and below.below:
         return EXIT_FAIL_UNDER
     return EXIT_OK
@@ -285,7 +289,7 @@ def _report(args, settings, config) -> int:
 
     with Gradebook(args.gradebook) as gradebook:
         feed(gradebook.counted_reports(settings.assignment, args.policy),
-             [dashboard.Page(Path(args.out), settings, Path(args.results))])
+             [dashboard.Page(Path(args.out), settings, Path(args.results), args.lang)])
     print(f"autograder: wrote {args.out}", file=sys.stderr)
     return EXIT_OK
 

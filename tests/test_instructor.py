@@ -181,7 +181,7 @@ def test_dashboard_in_headless_chromium(uninterrupted, tmp_path):
                           "--disable-sync", f"--user-data-dir={tmp_path / 'profile'}",
                           "--virtual-time-budget=5000", "--dump-dom", page.as_uri()],
                          capture_output=True, text=True, timeout=120).stdout
-    assert 'data-broken-images="0"' in dom and 'data-images="2"' in dom
+    assert 'data-broken-plots="0"' in dom and 'data-plots="2"' in dom
     con = sqlite3.connect(uninterrupted / "g.db")
     scores = [s for (s,) in con.execute("SELECT score FROM submissions")]
     assert f'<strong id="students">{len(scores)}</strong>' in dom

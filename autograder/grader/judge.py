@@ -69,16 +69,19 @@ def _from_status(check: spec.Check, obs: Observation, names: dict, limits) -> Ve
                 shapes = {f"{k}_shape": shape(v.shape) for k, v in obs.probe.inputs.items()
                           if hasattr(v, "shape")}
                 return fail(mistake, error_message=message, function=function,
-                            detail=f" and raised `{message}`", **shapes)
+                            detail_en=f" and raised `{message}`", detail_zh=f"，并抛出了 `{message}`",
+                            **shapes)
         where = err.get("where")
-        at = f" (at {where['file']}, line {where['line']}: `{where['code']}`)" if where else ""
+        at_en = f" (at `{where['file']}`, line {where['line']}: `{where['code']}`)" if where else ""
+        at_zh = f"（位于 `{where['file']}` 第 {where['line']} 行：`{where['code']}`）" if where else ""
         if err.get("type") == "NotImplementedError":
             return fail("any.not_implemented", function=function)
         if err.get("type") in ("SystemExit", "KeyboardInterrupt"):
-            return fail("any.exited", function=function, error_message=f"it raised {err['type']} "
-                        f"({message}){at}")
+            return fail("any.exited", function=function,
+                        error_message_en=f"it raised {err['type']} ({message}){at_en}",
+                        error_message_zh=f"{err['type']}（{message}）{at_zh}")
         return fail("any.raised", function=function, error_type=err.get("type", "an error"),
-                    error_message=message, where=at)
+                    error_message=message, where_en=at_en, where_zh=at_zh)
     if obs.status == "blocked":
         return fail("training.blocked", blocked=err.get("function"),
                     reason=err.get("message") or err.get("status"))

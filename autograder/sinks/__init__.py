@@ -36,13 +36,16 @@ class Summary:
         self.max_score = report.max_score
         self.full += report.score == report.max_score
 
-    def line(self) -> str:
+    def line(self, language: str = "en") -> str:
+        """The run in one line, in the course's language (the words: sinks.table.WORDS)."""
+        from autograder.sinks.table import WORDS
+        t = WORDS[language]
         if not self.count:
-            return "autograder: nothing to grade"
-        rate = f", {self.seconds / self.graded:.2f} s each" if self.graded else ""
-        return (f"autograder: {self.count} submissions ({self.graded} graded, "
-                f"{self.count - self.graded} unchanged and skipped) in {self.seconds:.1f} s{rate}; mean "
-                f"score {self.total / self.count:.2f}/{self.max_score:g}, {self.full} with full marks")
+            return t["nothing"]
+        rate = t["rate"].format(each=self.seconds / self.graded) if self.graded else ""
+        return t["summary"].format(count=self.count, graded=self.graded, skipped=self.count - self.graded,
+                                   seconds=self.seconds, rate=rate, mean=self.total / self.count,
+                                   max=self.max_score, full=self.full)
 
 
 class Sink:

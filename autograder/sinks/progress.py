@@ -3,18 +3,21 @@ from __future__ import annotations
 
 from autograder.sinks import Sink, Summary
 from autograder.sinks.safe import terminal
+from autograder.sinks.table import WORDS
 
 
 class Bar(Sink):
     """Count, rate and ETA while grading; silent when disabled (not a terminal, --quiet)."""
 
-    def __init__(self, total: int, enabled: bool):
+    def __init__(self, total: int, enabled: bool, language: str = "en"):
         self._progress = None
+        self._words = WORDS[language]
         if enabled:
             from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
                                        TimeRemainingColumn)
 
-            self._progress = Progress(TextColumn("grading"), BarColumn(), MofNCompleteColumn(),
+            self._progress = Progress(TextColumn(self._words["grading"], markup=False), BarColumn(),
+                                      MofNCompleteColumn(),
                                       TextColumn("{task.fields[rate]}"), TimeRemainingColumn(),
                                       TextColumn("{task.fields[last]}", markup=False),
                                       transient=True)
@@ -35,7 +38,7 @@ class Bar(Sink):
         speed = task.speed
         rate = f"{speed:.1f}/s" if speed else ""
         last = f"{terminal(report.submission_id)}: {report.score:g}/{report.max_score:g}" + \
-               (" (unchanged)" if skipped else "")
+               (" " + self._words["unchanged"] if skipped else "")
         self._progress.update(self._task, advance=1, rate=rate, last=last)
 
 

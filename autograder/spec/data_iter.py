@@ -79,8 +79,9 @@ def _parse_epochs(obs):
             Xd, yd = (tensor_of(part) for part in pair)
             if Xd.dim() != 2 or Xd.shape[1] != obs.probe.inputs["features"].shape[1] \
                     or yd.numel() != Xd.shape[0]:
-                return fail("data_iter.not_pairs", observed=f"a batch of X {tuple(Xd.shape)} "
-                            f"and y {tuple(yd.shape)}")
+                return fail("data_iter.not_pairs",
+                            observed_en=f"a batch of X {tuple(Xd.shape)} and y {tuple(yd.shape)}",
+                            observed_zh=f"X 形状为 {tuple(Xd.shape)}、y 形状为 {tuple(yd.shape)} 的一批")
             batches.append((Xd[:, 0].round().long(), Xd, yd.reshape(-1)))
         out.append(batches)
     return out

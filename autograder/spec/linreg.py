@@ -52,7 +52,8 @@ def value(obs):
         if close(data.double(), (X @ w).double()):
             return fail("linreg.no_bias", **facts)
         if data.shape == (X * w.reshape(1, -1)).shape and data.shape != expected.shape:
-            return fail("linreg.elementwise", detail=f", giving shape {shape(data.shape)}", **facts)
+            return fail("linreg.elementwise", detail_en=f", giving shape {shape(data.shape)}",
+                        detail_zh=f"，得到的形状是 {shape(data.shape)}", **facts)
         if data.shape != expected.shape:
             return fail("linreg.wrong_shape", **facts)
         err = float((data.double() - expected.double()).abs().max())
@@ -81,11 +82,11 @@ def autograd(obs):
         gw, gb = res["w_grad"]["data"], res["b_grad"]["data"]
         want_w, want_b = X.T @ v, v.sum().reshape(1)
         if not close(gw.double(), want_w.double()):
-            return fail("linreg.wrong_gradient", detail="the gradient of `w` is not X^T times the "
-                        "upstream gradient")
+            return fail("linreg.wrong_gradient", detail_en="the gradient of `w` is not X^T times the "
+                        "upstream gradient", detail_zh="`w` 的梯度不等于 X^T 乘以上游梯度")
         if not close(gb.double(), want_b.double()):
-            return fail("linreg.wrong_gradient", detail="the gradient of `b` is not the sum of the "
-                        "upstream gradient")
+            return fail("linreg.wrong_gradient", detail_en="the gradient of `b` is not the sum of the "
+                        "upstream gradient", detail_zh="`b` 的梯度不等于上游梯度之和")
     return PASS
 
 

@@ -266,7 +266,7 @@ CATALOGUE: dict[str, Mistake] = {m.id: m for m in [
        "直接对 `w` 和 `b` 做 torch 运算：不要用 `.detach()`、`.data`、`.item()`、`.numpy()` 或 `torch.tensor(...)`。"),
     _M("linreg.wrong_gradient",
        "the gradient that flows back through `linreg` is wrong: {detail}.",
-       "通过 `linreg` 反向传播的梯度不正确：「{detail}」。",
+       "通过 `linreg` 反向传播的梯度不正确：{detail}。",
        "Return `torch.matmul(X, w) + b`; its gradients are X^T and 1.",
        "返回 `torch.matmul(X, w) + b`；其梯度分别是 X^T 和 1。"),
     # --- squared_loss -----------------------------------------------------
