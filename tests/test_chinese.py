@@ -267,3 +267,15 @@ def test_chinese_plot_labels_are_laid_out_in_an_installed_cjk_font(monkeypatch):
     page = dashboard.render({r.submission_id: r for r in _reports()}, _course(), Path("results"),
                             Path("report.html"), "zh")
     assert f"font-family: '{found[0]}'" in page
+
+
+def test_the_notes_about_cells_are_chinese(grade, zh):
+    """A statement that raises and a cell that fails: what the program said stays quoted."""
+    from tests.conftest import REFERENCE, notebook
+    source = notebook([REFERENCE, "import nonexistent_module_xyz\nx = 1", "raise ValueError('boom')"])
+    report = grade(source, kind="ipynb", settings=zh)
+    assert len(report.notes) == 2, report.notes
+    for note in report.notes:
+        assert not english_in(note), note
+        assert re.search(r"[\u4e00-\u9fff]", note) and "「" in note, note
+    assert "第 2 个代码单元格" in report.notes[0] and "ModuleNotFoundError" in report.notes[0]

@@ -64,7 +64,7 @@ def grade(zygote: Zygote, submission: Submission, settings: Settings, secret: by
         try:
             cells, names = session.load(submission.to_dict(), limits)
             try:
-                notes.extend(render.cell_notes(submission, cells))
+                notes.extend(render.cell_notes(submission, cells, settings.language))
             except Exception as exc:  # noqa: BLE001 - what a submission's process sent
                 notes.append(_unreadable(exc))
             if submission.kind == "py" and cells and cells[0]["status"] in ("exited", "crashed", "timeout"):

@@ -57,9 +57,10 @@ def style(language: str, salt: str):
         yield
 
 
-def svg(fig) -> str:
-    """The figure as an ``<svg>`` element to put inside HTML (no XML prolog, no date)."""
+def svg(fig, tight: bool = True) -> str:
+    """The figure as an ``<svg>`` element to put inside HTML (no XML prolog, no date).
+    ``tight=False`` keeps the figure's own margins, which draws it once instead of twice."""
     buf = io.StringIO()
-    fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
+    fig.savefig(buf, format="svg", bbox_inches="tight" if tight else None, metadata={"Date": None})
     text = buf.getvalue()
     return text[text.index("<svg"):]

@@ -1,15 +1,12 @@
 """The two plots of a training run, as SVG: loss per epoch beside the reference's, and the fitted line.
 
 Drawn with matplotlib from a report's ``curves`` (``spec.training.curves``): plain numbers,
-no torch. The SVG keeps its text as text (``svg.fonttype: none``), so the browser draws
-Chinese labels with the page's fonts instead of matplotlib's, which have no CJK glyphs.
+no torch. The SVG keeps its text as text (``sinks.figures``), so the browser draws Chinese
+labels with the page's fonts.
 """
 from __future__ import annotations
 
-import io
 import math
-import re
-import warnings
 
 WORDS = {
     "en": {"loss_title": "Loss per epoch", "epoch": "epoch", "loss": "mean loss on the data",
@@ -48,84 +45,85 @@ def _power_of_ten(value: float, _position) -> str:
     return "10" + str(round(exponent)).translate(_SUPERSCRIPT)
 
 
-def _svg(fig) -> str:
-    buf = io.StringIO()
-    with warnings.catch_warnings():
-        # matplotlib measures Chinese text with fonts that lack its glyphs; the browser draws it
-        warnings.filterwarnings("ignore", message="Glyph .* missing from font", category=UserWarning)
-        # fixed margins (a tight box would draw it twice); no date, so the same report draws the same page
-        fig.savefig(buf, format="svg", metadata={"Date": None})
-    text = buf.getvalue()
-    # the <svg> element alone (no XML prolog or doctype), so that it can sit inside HTML
-    return text[text.index("<svg"):]
-
-
 def figures(curves: dict, language: str = "en") -> list[tuple[str, str, str]]:
     """[(kind, alt text, SVG)] for the loss curves and the fitted line; an empty list
     when there is nothing to draw."""
     if not curves:
         return []
     import matplotlib
-    from matplotlib.figure import Figure   # not pyplot: a notebook's own backend and figures stay as they are
-    from matplotlib.ticker import FuncFormatter, NullLocator
+
+    from autograder.sinks.figures import style, svg
 
     t = WORDS[language]
     out = []
-    style = {"svg.fonttype": "none", "svg.hashsalt": "autograder", "font.size": 9,
-             "figure.subplot.left": 0.17, "figure.subplot.right": 0.97,
-             "figure.subplot.bottom": 0.16, "figure.subplot.top": 0.9}
-    with matplotlib.rc_context(style):
-        losses = [_number(x) for x in curves.get("losses", [])]
-        reference = [_number(x) for x in curves.get("reference", [])]
-        if losses or reference:
-            fig = Figure(figsize=(4.4, 3.0))
-            ax = fig.subplots()
-            if reference:
-                ax.plot(range(1, len(reference) + 1), reference, "k--", marker="o", markersize=3,
-                        linewidth=1, label=t["reference"], zorder=3)
-            finite = [(i + 1, x) for i, x in enumerate(losses) if math.isfinite(x)]
-            if finite:
-                ax.plot(*zip(*finite), color="C0", marker="o", markersize=4, label=t["yours"])
-            if all(x > 0 for _, x in finite) and all(x > 0 for x in reference):
-                ax.set_yscale("log")
-                ax.yaxis.set_minor_locator(NullLocator())   # a tick per power of ten is enough
-                ax.yaxis.set_major_formatter(FuncFormatter(_power_of_ten))
-            ax.set_xlabel(t["epoch"])
-            ax.set_ylabel(t["loss"])
-            ax.set_title(t["loss_title"])
-            ax.xaxis.get_major_locator().set_params(integer=True)
-            ax.legend(loc="upper right")
-            out.append(("loss", t["loss_alt"], _svg(fig)))
-        points = curves.get("points") or []
-        w, b = curves.get("w") or [], _number(curves.get("b"))
-        if points:
-            fig = Figure(figsize=(4.4, 3.0))
-            ax = fig.subplots()
-            xs, ys = [p[0] for p in points], [p[1] for p in points]
-            # one path of markers, not a collection of 300: a third of the drawing time
-            ax.plot(xs, ys, ".", markersize=3, alpha=0.4, color="C0", label=t["data"])
-            lo, hi = min(xs), max(xs)
-            true_w, true_b = curves.get("true_w") or [], _number(curves.get("true_b"))
-            if len(true_w) > 1 and math.isfinite(true_b):
-                ax.plot([lo, hi], [true_w[1] * lo + true_b, true_w[1] * hi + true_b], "k--",
-                        linewidth=1, label=t["true"], zorder=3)
-            if len(w) > 1 and all(math.isfinite(_number(v)) for v in w) and math.isfinite(b):
-                slope = _number(w[1])
-                ax.plot([lo, hi], [slope * lo + b, slope * hi + b], color="C1", linewidth=2,
-                        label=t["fitted"])
-                span = max(ys) - min(ys) if ys else 1.0
-                ax.set_ylim(min(ys) - 0.2 * span, max(ys) + 0.2 * span)
-            ax.set_xlabel(t["x2"])
-            ax.set_ylabel(t["y"])
-            ax.set_title(t["fit_title"])
-            ax.legend(loc="upper right")     # "best" would test every point against every spot
-            out.append(("fit", t["fit_alt"], _svg(fig)))
-    return [(kind, alt, _strip_ids(svg, kind)) for kind, alt, svg in out]
+    # fixed margins: a tight box would draw each figure twice
+    margins = {"font.size": 9, "figure.subplot.left": 0.17, "figure.subplot.right": 0.97,
+               "figure.subplot.bottom": 0.16, "figure.subplot.top": 0.9}
+    for kind, draw in (("loss", _loss), ("fit", _fit)):
+        with style(language, kind), matplotlib.rc_context(margins):
+            fig = draw(curves, t)
+            if fig is not None:
+                out.append((kind, t[f"{kind}_alt"], svg(fig, tight=False)))
+    return out
 
 
-def _strip_ids(svg: str, kind: str) -> str:
-    """Make the ids in one SVG unique to its kind, so two SVGs can share an HTML page."""
-    return re.sub(r'(id="|url\(#|href="#)([^"\)]+)', lambda m: f"{m[1]}{kind}-{m[2]}", svg)
+def _figure():
+    from matplotlib.figure import Figure   # not pyplot: a notebook's own backend and figures stay as they are
+    fig = Figure(figsize=(4.4, 3.0))
+    return fig, fig.subplots()
+
+
+def _loss(curves: dict, t: dict):
+    """The student's mean loss per epoch beside the reference's, on a log scale when it can."""
+    from matplotlib.ticker import FuncFormatter, NullLocator
+    losses = [_number(x) for x in curves.get("losses", [])]
+    reference = [_number(x) for x in curves.get("reference", [])]
+    if not (losses or reference):
+        return None
+    fig, ax = _figure()
+    if reference:
+        ax.plot(range(1, len(reference) + 1), reference, "k--", marker="o", markersize=3,
+                linewidth=1, label=t["reference"], zorder=3)
+    finite = [(i + 1, x) for i, x in enumerate(losses) if math.isfinite(x)]
+    if finite:
+        ax.plot(*zip(*finite), color="C0", marker="o", markersize=4, label=t["yours"])
+    if all(x > 0 for _, x in finite) and all(x > 0 for x in reference):
+        ax.set_yscale("log")
+        ax.yaxis.set_minor_locator(NullLocator())   # a tick per power of ten is enough
+        ax.yaxis.set_major_formatter(FuncFormatter(_power_of_ten))
+    ax.set_xlabel(t["epoch"])
+    ax.set_ylabel(t["loss"])
+    ax.set_title(t["loss_title"])
+    ax.xaxis.get_major_locator().set_params(integer=True)
+    ax.legend(loc="upper right")
+    return fig
+
+
+def _fit(curves: dict, t: dict):
+    """The student's data (label against the second feature), their line and the true one."""
+    points = curves.get("points") or []
+    if not points:
+        return None
+    w, b = curves.get("w") or [], _number(curves.get("b"))
+    fig, ax = _figure()
+    xs, ys = [p[0] for p in points], [p[1] for p in points]
+    # one path of markers, not a collection of 300: a third of the drawing time
+    ax.plot(xs, ys, ".", markersize=3, alpha=0.4, color="C0", label=t["data"])
+    lo, hi = min(xs), max(xs)
+    true_w, true_b = curves.get("true_w") or [], _number(curves.get("true_b"))
+    if len(true_w) > 1 and math.isfinite(true_b):
+        ax.plot([lo, hi], [true_w[1] * lo + true_b, true_w[1] * hi + true_b], "k--",
+                linewidth=1, label=t["true"], zorder=3)
+    if len(w) > 1 and all(math.isfinite(_number(v)) for v in w) and math.isfinite(b):
+        slope = _number(w[1])
+        ax.plot([lo, hi], [slope * lo + b, slope * hi + b], color="C1", linewidth=2, label=t["fitted"])
+        span = max(ys) - min(ys)
+        ax.set_ylim(min(ys) - 0.2 * span, max(ys) + 0.2 * span)
+    ax.set_xlabel(t["x2"])
+    ax.set_ylabel(t["y"])
+    ax.set_title(t["fit_title"])
+    ax.legend(loc="upper right")     # "best" would test every point against every spot
+    return fig
 
 
 def data_uri(svg: str) -> str:
