@@ -388,3 +388,38 @@ for pid in kids:
     os.waitpid(pid, 0)
 return [len(kids)] if len(kids) > 300 else []
 """
+
+
+# The catalogue of correct variants and mistakes ships in the package (autograder/selftest):
+# what of it a submission can import, list or read, by every path on sys.path and the package's own
+READS_CATALOGUE = """
+import importlib, os, sys
+found = []
+for name in ("autograder.selftest.variants", "autograder.selftest.mutants", "autograder.selftest.reference"):
+    try:
+        module = importlib.import_module(name)
+        found.append(("imported", name, sorted(vars(module))[:3]))
+    except BaseException:
+        pass
+places = set(sys.path)
+try:
+    import autograder
+    places.update(os.path.dirname(p) for p in autograder.__path__)
+except BaseException:
+    pass
+for place in sorted(p for p in places if p):
+    folder = os.path.join(place, "autograder", "selftest")
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        continue
+    if names:
+        found.append(("listed", folder, sorted(names)))
+    for name in ("variants.py", "mutants.py", "reference.py"):
+        try:
+            with open(os.path.join(folder, name), "rb") as f:
+                found.append(("read", os.path.join(folder, name), len(f.read())))
+        except OSError:
+            pass
+return found
+"""
