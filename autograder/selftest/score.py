@@ -97,7 +97,7 @@ class Score:
                  "(the reference and its variants)",
                  f"  caught in the right function  {share(self.caught, self.mistakes)}",
                  f"  named                         {share(self.named, self.mistakes)}",
-                 f"  false failures                {self.false_failures:>3}/{self.correct:<3}"]
+                 f"  false failures                {self.false_failures:>3}/{self.correct}"]
         lines += [f"  - {p}" for p in self.problems]
         verdict = "passed" if self.passed else "FAILED (needs 100% caught and no false failure)"
         lines.append(f"mutation score {100 * self.caught / self.mistakes if self.mistakes else 100:.1f}%: "
