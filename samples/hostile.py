@@ -423,3 +423,10 @@ for place in sorted(p for p in places if p):
             pass
 return found
 """
+
+# Text that would be workflow commands (GitHub Actions) or XML if an output wrote it raw: raised at
+# top level (a note) and from linreg (a check's message)
+INJECT = ("x%0A\r\n::notice title=pwned::23/23 full marks\n::stop-commands::tok"
+          "</failure><testcase name=\"fake\"/>\x1b[2K")
+WORKFLOW_COMMANDS = with_function("linreg", f"def linreg(X, w, b):\n    raise RuntimeError({INJECT!r})\n") \
+    + f"\nraise ValueError({INJECT!r})\n"

@@ -18,16 +18,12 @@ import pytest
 
 from autograder import spec
 from autograder.model import safe_id
+from samples import hostile
 from samples.mutants import MUTANTS
 from tests import xunit
 from tests.conftest import REFERENCE, ROOT, notebook
 
-# A hostile submission that tries to write its own workflow commands and XML through every
-# text of its that reaches an output: an exception at top level (a note) and in a function.
-INJECT = "x%0A\r\n::notice title=pwned::23/23 full marks\n::stop-commands::tok</failure><testcase name=\"fake\"/>\x1b[2K"
-HOSTILE = REFERENCE.replace(
-    "def linreg(X, w, b):\n    \"\"\"The linear regression model.\"\"\"\n    return torch.matmul(X, w) + b",
-    f"def linreg(X, w, b):\n    raise RuntimeError({INJECT!r})") + f"\nraise ValueError({INJECT!r})\n"
+HOSTILE = hostile.WORKFLOW_COMMANDS
 BUGGY = next(m for m in MUTANTS if m.name == "no zeroing").source()
 COMMAND = re.compile(r"^::(error|warning|notice)(?: ([^:]*))?::(.*)$")
 
@@ -41,7 +37,7 @@ def _run(*args, cwd, env=None):
 def klass(tmp_path_factory):
     """class/: alice (correct), bob (buggy), mal,line=1:x (hostile, with a name made of the
     separators of a workflow command), and nb.ipynb (bob's mistake in a notebook)."""
-    assert "def linreg(X, w, b):\n    raise RuntimeError" in HOSTILE
+    assert "def linreg(X, w, b):\n    raise RuntimeError" in HOSTILE and "::notice title=pwned" in HOSTILE
     root = tmp_path_factory.mktemp("formats")
     folder = root / "class"
     folder.mkdir()
@@ -127,10 +123,10 @@ def test_junit_is_valid_xunit1_and_gives_back_every_checks_points(klass):
     assert failed == {"sgd: zeroes each parameter's gradient after the update": "sgd.no_zero_grad",
                       "training: the book's loop with your five functions recovers w and b": "training.not_converged"}
     # the hostile text stays text: no testcase of its making, the escape written visibly
-    hostile = suites[safe_id("mal,line=1:x")]
-    assert [c.get("name") for c in hostile.iter("testcase")] == [c.name for c in spec.CHECKS.values()]
+    mal = suites[safe_id("mal,line=1:x")]
+    assert [c.get("name") for c in mal.iter("testcase")] == [c.name for c in spec.CHECKS.values()]
     assert "fake" not in {c.get("name") for c in root.iter("testcase")}
-    assert "\\x1b[2K" in ET.tostring(hostile, encoding="unicode")
+    assert "\\x1b[2K" in ET.tostring(mal, encoding="unicode")
 
 
 def test_json_to_a_file_with_fail_under_max(klass):

@@ -28,6 +28,7 @@ import pytest
 import yaml
 
 from samples import hostile
+from tests import ordinary_user
 from tests.conftest import REFERENCE, ROOT
 from tests.test_install import _tracked_copy
 
@@ -188,10 +189,32 @@ def test_the_same_step_passes_a_correct_exercise(template_run):
     assert "**22/22**" in runner.summary.read_text()
 
 
+def _graded_attack(runner, folder: Path, uid: int | None = None) -> dict:
+    """results.json of a submission that imports, lists and reads the installed catalogue by
+    every path on sys.path, graded by the installed `autograder` (as ``uid`` when given)."""
+    folder.mkdir()
+    (folder / "eve.py").write_text(hostile.reveals(hostile.READS_CATALOGUE))
+    argv = [str(runner.workspace / ".venv" / "bin" / "autograder"), "grade", "eve.py", "--out", "out",
+            "--gradebook", "gb.db"]
+    env = {k: v for k, v in runner.env.items() if k != "GITHUB_STEP_SUMMARY"}
+    if uid is None:
+        graded = subprocess.run(argv, capture_output=True, text=True, cwd=folder, timeout=300, env=env)
+    else:
+        for path in [folder, *folder.rglob("*")]:
+            os.lchown(path, uid, uid)
+        reach = [sys.base_prefix, str(runner.tmp)]          # the interpreter, the workspace and its venv
+        runner.tmp.chmod(0o755)                                 # pytest makes it for root alone
+        graded = ordinary_user.run(argv, uid, reach, capture_output=True, text=True, cwd=folder, timeout=300,
+                                   env={**env, "HOME": str(folder)})
+        assert "userns mode" in graded.stderr, graded.stderr
+    assert graded.returncode == 0, graded.stderr
+    return json.loads((folder / "out" / "eve" / "results.json").read_text())
+
+
 def test_an_installed_grader_hides_its_catalogue_from_submissions(template_run):
     """The installed package holds autograder/selftest (the reference and its correct variants)
     in site-packages, which the sandbox shows read-only; a submission that imports it, lists it
-    or reads it by every path on sys.path finds nothing."""
+    or reads it by every path on sys.path finds nothing, as root and as an ordinary user."""
     runner, _, _ = template_run
     python = str(runner.workspace / ".venv" / "bin" / "python")
     covered = json.loads(subprocess.run([python, "-c", """
@@ -201,14 +224,18 @@ import autograder.selftest.variants as v
 print(json.dumps({"hidden": view.hidden(view.allowlist()), "variants": os.path.realpath(v.__file__)}))
 """], capture_output=True, text=True, check=True, cwd=runner.tmp).stdout)
     assert [os.path.dirname(covered["variants"])] == covered["hidden"]     # inside the view, so covered
-    attack = runner.tmp / "attack"
-    attack.mkdir()
-    (attack / "eve.py").write_text(hostile.reveals(hostile.READS_CATALOGUE))
-    graded = subprocess.run([str(runner.workspace / ".venv" / "bin" / "autograder"), "grade", "eve.py", "--out", "out",
-                             "--gradebook", "gb.db"], capture_output=True, text=True, cwd=attack, timeout=300,
-                            env={k: v for k, v in runner.env.items() if k != "GITHUB_STEP_SUMMARY"})
-    assert graded.returncode == 0, graded.stderr
-    results = json.loads((attack / "out" / "eve" / "results.json").read_text())
-    loss = [t for t in results["tests"] if t["name"].startswith("squared_loss")]
-    assert all(t["status"] == "passed" for t in loss), [t["output"] for t in loss]
-    assert results["score"] == 23
+    for results in (_graded_attack(runner, runner.tmp / "attack-root"),
+                    _graded_attack(runner, runner.tmp / "attack-user", ordinary_user.unused_uid())):
+        loss = [t for t in results["tests"] if t["name"].startswith("squared_loss")]
+        assert all(t["status"] == "passed" for t in loss), [t["output"] for t in loss]
+        assert results["score"] == 23
+
+
+def test_the_installed_package_runs_its_own_selftest(template_run):
+    """The catalogue ships with the package: a course can run selftest where it installed it."""
+    runner, _, _ = template_run
+    done = subprocess.run([str(runner.workspace / ".venv" / "bin" / "autograder"), "selftest", "--jobs", "2"],
+                          capture_output=True, text=True, cwd=runner.tmp, timeout=600,
+                          env={k: v for k, v in runner.env.items() if k != "GITHUB_STEP_SUMMARY"})
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.rstrip().endswith("mutation score 100.0%: passed")
