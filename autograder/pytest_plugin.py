@@ -77,6 +77,16 @@ class LinregPlugin:
         self.error: str | None = None
         self.settings = None
         self.note: str | None = None
+        self.launched = None
+        if not config.option.collectonly:
+            from autograder.grader import start_zygote
+
+            self.launched = start_zygote()   # it imports torch while pytest collects, as `grade` does
+
+    def pytest_unconfigure(self, config):
+        if self.launched is not None:
+            self.launched.close()
+            self.launched = None
 
     def _settings(self):
         if self.settings is None:
@@ -111,7 +121,7 @@ class LinregPlugin:
             from autograder.grader import start_zygote
             from autograder.inputs.read import load
 
-            launched = start_zygote()
+            launched, self.launched = self.launched or start_zygote(), None
             try:
                 from autograder.grader.many import Grader
 
