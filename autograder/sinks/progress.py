@@ -43,11 +43,13 @@ class Bar(Sink):
 
 
 class FailUnder(Sink):
-    """How many submissions scored below a threshold (``--fail-under`` in CI)."""
+    """How many submissions scored below a threshold (``--fail-under`` in CI); ``"max"``
+    is each submission's full marks."""
 
-    def __init__(self, threshold: float):
+    def __init__(self, threshold: float | str):
         self.threshold = threshold
         self.below = 0
 
     def add(self, report, skipped: bool) -> None:
-        self.below += report.score < self.threshold
+        threshold = report.max_score if self.threshold == "max" else self.threshold
+        self.below += report.score < threshold

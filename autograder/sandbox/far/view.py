@@ -10,6 +10,11 @@ empty tmpfs, and only these are bound into it, read-only, at their own paths:
   an extension module imported later finds its libraries, and ``/etc/ld.so.cache``;
 * the sandbox's stand-ins for IPython and d2l (``cells.SHIMS``).
 
+Inside the allowlist, ``HIDDEN`` folders get an empty read-only tmpfs over them: the
+package's own catalogue of mistakes and correct variants (``autograder/selftest``),
+which an installed grader has in its site-packages, is working code that no
+submission may import or read.
+
 Beside them: ``/dev`` with ``null``, ``zero``, ``full``, ``random`` and ``urandom``,
 a ``/proc`` of the submission's own PID namespace (other users' processes hidden),
 the top-level symlinks that lead into the allowlist (``/lib -> usr/lib``), and the
@@ -44,7 +49,12 @@ ST_FLAGS = ((os.ST_NOSUID, libc.MS_NOSUID), (os.ST_NODEV, libc.MS_NODEV), (os.ST
             (os.ST_NOATIME, libc.MS_NOATIME), (os.ST_NODIRATIME, libc.MS_NODIRATIME),
             (os.ST_RELATIME, libc.MS_RELATIME))
 
-_prepared: tuple[list[str], dict[str, str]] | None = None   # (allowlist, links), once, in the warm worker
+# Folders of the package that the far side must not read, found by path: importing them here
+# would load them into the far side. autograder/sandbox/far/view.py -> autograder/
+_PACKAGE = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+HIDDEN = (os.path.join(_PACKAGE, "selftest"),)
+
+_prepared: tuple[list[str], dict[str, str], list[str]] | None = None   # (allowlist, links, hidden), once
 
 
 def _within(path: str, folder: str) -> bool:
@@ -90,11 +100,22 @@ def allowlist() -> list[str]:
     return kept
 
 
+def hidden(allowed: list[str]) -> list[str]:
+    """The ``HIDDEN`` folders that lie inside the allowlist (an installed package: in
+    site-packages), resolved; an editable install's are outside it already."""
+    found = []
+    for path in HIDDEN:
+        real = os.path.realpath(path)
+        if os.path.isdir(real) and any(_within(real, a) for a in allowed):
+            found.append(real)
+    return found
+
+
 def prepare() -> list[str]:
     """In the warm worker, once: the allowlist that every submission's view is built from."""
     global _prepared
     allowed = allowlist()
-    _prepared = (allowed, _top_level_links(allowed))
+    _prepared = (allowed, _top_level_links(allowed), hidden(allowed))
     return allowed
 
 
@@ -165,9 +186,9 @@ def build(scratch_mb: int, owner: int) -> str:
     the root. Returns the home directory in the scratch, owned by ``owner``."""
     if _prepared is None:
         allowed = allowlist()
-        links = _top_level_links(allowed)
+        links, covered = _top_level_links(allowed), hidden(allowed)
     else:
-        allowed, links = _prepared
+        allowed, links, covered = _prepared
     libc.mount(None, "/", None, libc.MS_REC | libc.MS_PRIVATE)
     # descriptors first: the new root's tmpfs may cover where they live (a checkout under /tmp)
     sources: dict[str, int] = {}
@@ -191,6 +212,9 @@ def build(scratch_mb: int, owner: int) -> str:
         for path, fd in sources.items():
             is_dir = stat.S_ISDIR(os.fstat(fd).st_mode)
             _bind(fd, _make_target(new_root, path, is_dir), read_only=True)
+        for path in covered:           # an empty folder over what the view must not show
+            libc.mount("tmpfs", new_root + path, "tmpfs", libc.MS_NOSUID | libc.MS_NODEV | libc.MS_NOEXEC
+                       | libc.MS_RDONLY, "size=4k,mode=555,nr_inodes=2")
         dev = _make_target(new_root, "/dev", True)
         libc.mount("tmpfs", dev, "tmpfs", libc.MS_NOSUID | libc.MS_NOEXEC, "size=16k,mode=755,nr_inodes=64")
         for name, fd in devices.items():
