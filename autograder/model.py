@@ -40,6 +40,7 @@ class Submission:
     sha256: str = ""
     error: str | None = None        # why it cannot run at all (it still gets a results.json)
     notes: tuple[str, ...] = field(default_factory=tuple)
+    submitted_at: str | None = None  # when the student submitted (nbgrader's timestamp.txt), ISO 8601 UTC
 
     def to_dict(self) -> dict:
         """What the sandbox's far side gets: the cells, not the verdict's inputs."""
@@ -106,6 +107,8 @@ class Report:
     version: str = __version__
     # when the gradebook stored it (ISO 8601, UTC), "" before; where it was stored, not what was graded
     graded_at: str = field(default="", compare=False)
+    # when the student submitted (nbgrader's timestamp.txt), ISO 8601 UTC; None when unknown
+    submitted_at: str | None = field(default=None, compare=False)
 
     @property
     def score(self) -> float:
