@@ -158,7 +158,10 @@ def discover(inputs: list[str], id_pattern: str | None = None, several: str = "e
         else:
             raise UsageError(f"{p}: no such file or directory")
         for f in files:
-            place = _nbgrader_place(Path(os.path.abspath(f)))   # the tree as given: links are not followed
+            full = Path(os.path.abspath(f))
+            place = _nbgrader_place(full)   # the tree as given: links are not followed
+            if place is not None:           # the assignment's folder, as the command line named it
+                place = (*place[:2], f.parents[len(full.parts) - len(place[2].parts) - 1])
             if place is not None and assignment is not None and place[1] != assignment:
                 note = (f"{place[2]}: assignment {place[1]!r} is not course.yaml's assignment "
                         f"{assignment!r}; skipped")

@@ -57,7 +57,7 @@ def _comment(results: list[tuple], language: str) -> str:
     parts = []
     for r, title, body in results:
         mark = "✅" if r.passed else "❌"
-        parts.append(f"{mark} **{r.function}: {title}** ({r.score:g}/{r.max_score:g})"
+        parts.append(f"{mark} {title} ({r.score:g}/{r.max_score:g})"
                      + ("" if r.passed or not body else "\n\n" + body))
     return "\n\n".join(parts)
 
