@@ -31,8 +31,8 @@ checks:
 NO_RESHAPE = ("(y_hat - y.reshape(y_hat.shape)) ** 2 / 2", "(y_hat - y) ** 2 / 2")
 HANG = ("return torch.matmul(X, w) + b", "while True:\n        pass")
 # the trust trade-off: in nbgrader's own autograde the test cells run beside this
-PATCH = ("import autograder.nbgrader.cell as _cell\n"
-         "_cell.grade_cell = lambda check_id, points, **kw: float(points)\n")
+PATCH = ("import sys\n"
+         "sys.modules['autograder.check'].grade_cell = lambda check_id, points, **kw: float(points)\n")
 
 
 def _env(tmp: Path) -> dict:
@@ -232,6 +232,9 @@ def test_sync_writes_our_score_of_every_check_and_our_feedback_into_nbgrader(cou
             assert theirs[(student, grade_id(check))] == (ours[(student, check)], False), (student, check)
     assert sum(v for (s, _), v in ours.items() if s == "mallory") == 22.0   # patched cells gain nothing here
     assert ours[("grace", "linreg.value")] == 0.0
+    with sqlite3.connect(root / "autograder.db") as con:
+        notes = dict(con.execute("SELECT student, output FROM submissions"))
+    assert json.loads(notes["alice"]) == []     # the test cells run quietly under `autograder grade` too
     from nbgrader.api import Gradebook
     with Gradebook(f"sqlite:///{root / 'gradebook.db'}", course_id="linreg") as gb:
         comment = gb.find_comment("squared_loss", "linreg", "linreg", "carol").auto_comment

@@ -15,7 +15,7 @@ import pytest
 from autograder import course as settings_mod
 from autograder.errors import ConfigError, GradebookError
 from autograder.inputs.discover import discover, parse_timestamp
-from autograder.nbgrader.cell import grade_cell
+from autograder.check import grade_cell
 from autograder.store.gradebook import Gradebook
 from samples.mutants import MUTANTS
 from tests.conftest import REFERENCE, ROOT

@@ -1,5 +1,6 @@
-"""nbgrader courses: a generated course (init), its test cells (cell), and our grades in nbgrader's gradebook (sync).
+"""nbgrader courses: a generated course (course, source) and our grades in nbgrader's gradebook (sync).
 
-``cell`` runs inside nbgrader's autograde kernel, beside the student's code, and
-imports nothing of nbgrader; ``course`` and ``sync`` need the `nbgrader` extra.
+The generated test cells call ``autograder.check.grade_cell``, which runs in nbgrader's
+autograde kernel beside the student's code and imports nothing of nbgrader; ``sync``
+needs the `nbgrader` extra.
 """

@@ -79,7 +79,7 @@ def _with_solution(text: str, bodies: dict[str, str], where: str) -> tuple[str |
 
 def test_source(check_id: str, points: float, hidden_seed: int | None) -> str:
     """The source of one test cell: its call is the cell's last expression (nbgrader's partial credit)."""
-    call = (f"from autograder.nbgrader.cell import grade_cell\n"
+    call = (f"from autograder.check import grade_cell\n"
             f"grade_cell({check_id!r}, points={points:g}"
             + (f", seed={hidden_seed})" if hidden_seed is not None else ")"))
     if hidden_seed is None:
