@@ -253,6 +253,8 @@ def test_nbgrader_export_and_feedback_show_our_grades(course):
     for student, row in rows.items():
         assert float(row["score"]) == sum(v for (s, _), v in ours.items() if s == student)
     assert float(rows["mallory"]["score"]) == 22.0
+    assert rows["grace"]["duedate"] == "2026-12-01 22:59:00"      # course.yaml's due, in UTC
+    assert rows["grace"]["timestamp"] == "2026-12-02 08:00:00"
     page = (root / "feedback" / "carol" / "linreg" / "linreg.html").read_text()
     assert "squared_loss.no_reshape" in page and "(0/2)" in page
     page = (root / "feedback" / "mallory" / "linreg" / "linreg.html").read_text()

@@ -6,7 +6,8 @@ HMAC seeds, verdicts computed outside the student's process) is written through
 (``source.grade_id``), with ``needs_manual_grade`` off, and our feedback as the
 ``auto_comment`` of each function's solution cell (training's, and the notes about the
 submission as a whole, go with the last function's). Students and submissions are created
-when nbgrader has none; a timestamp we read from timestamp.txt goes with the submission.
+when nbgrader has none; a timestamp we read from timestamp.txt goes with the submission,
+and course.yaml's ``due`` becomes the assignment's due date.
 A score a human gave (``manual_score``) is left as it is: nbgrader shows it first.
 
 nbgrader's grade cells come from its source notebook, so `nbgrader generate_assignment`
@@ -21,7 +22,7 @@ from pathlib import Path
 
 from autograder import spec
 from autograder.course import Settings
-from autograder.errors import ConfigError, UsageError
+from autograder.errors import ConfigError, GradebookError, UsageError
 from autograder.nbgrader.source import grade_id
 from autograder.sinks.feedback import bodies
 from autograder.store.gradebook import Gradebook
@@ -73,6 +74,20 @@ def sync(course_dir: Path, settings: Settings, ours: Path, policy: str = "latest
                          f"generate_assignment {settings.assignment}` in {course_dir} first")
     with Gradebook(ours) as book:
         reports = book.counted_reports(settings.assignment, policy)
+    try:
+        from nbgrader.api import InvalidEntry, MissingEntry
+    except ImportError:
+        raise UsageError("nbgrader is not installed in this environment (expected nbgrader 0.9: "
+                         "pip install 'linreg-autograder[nbgrader]')") from None
+    from sqlalchemy.exc import SQLAlchemyError
+    try:
+        return _write(course_dir, settings, reports, course_id, db_url)
+    except (InvalidEntry, MissingEntry, SQLAlchemyError) as exc:
+        raise GradebookError(f"{db_url}: nbgrader's gradebook refused a write ({type(exc).__name__}: "
+                             f"{str(exc)[:300]}); what was written before is kept") from None
+
+
+def _write(course_dir: Path, settings: Settings, reports, course_id: str, db_url: str) -> Synced:
     from nbgrader.api import Gradebook as NbGradebook, MissingEntry
 
     done = Synced()
@@ -83,6 +98,8 @@ def sync(course_dir: Path, settings: Settings, ours: Path, policy: str = "latest
         except MissingEntry:
             raise UsageError(f"{db_url}: nbgrader has no assignment {name!r}; run `nbgrader "
                              f"generate_assignment {name}` in {course_dir} first") from None
+        if settings.due is not None:      # nbgrader's own late flag and penalty then agree with ours
+            gb.update_or_create_assignment(name, duedate=settings.due)
         notebooks = [nb.name for nb in assignment.notebooks]
         if name not in notebooks:
             raise UsageError(f"{db_url}: assignment {name!r} has no notebook {name!r} (it has "
