@@ -223,6 +223,10 @@ def _run(check_id: str, seed: int | None, ns: dict, config) -> tuple[bool, str]:
     names = runner.inventory(ns)
     observed = one.run_probes(LocalSession(ns), plan, names, settings.limits)
     result = one.results_for(checks, settings, plan, wanted, observed, names, None)[0]
+    message = result.message
+    if seed is not None:        # a hidden check shows only that it failed, as in feedback.html
+        from autograder.sinks.feedback import WORDS
+        message = WORDS[settings.language]["hidden"]
     mark = "✅" if result.passed else "❌"
-    text = f"{mark} **{result.name}**" + ("" if result.passed else "\n\n" + result.message)
+    text = f"{mark} **{result.name}**" + ("" if result.passed else "\n\n" + message)
     return result.passed, plain_text(text)

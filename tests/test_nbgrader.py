@@ -259,6 +259,12 @@ def test_nbgrader_export_and_feedback_show_our_grades(course):
     assert "squared_loss.no_reshape" in page and "(0/2)" in page
     page = (root / "feedback" / "mallory" / "linreg" / "linreg.html").read_text()
     assert "squared_loss.no_reshape" in page        # our comment, though her cells printed nothing
+    seed = next(line for c in course["source"]["cells"] for line in "".join(c["source"]).splitlines()
+                if "seed=" in line).split("seed=")[1].rstrip(")")
+    assert int(seed) > 0
+    assert seed in (root / "autograded" / "alice" / "linreg" / "linreg.ipynb").read_text()
+    for student in ("alice", "carol", "grace", "mallory"):      # the hidden tests stay out of the feedback
+        assert seed not in (root / "feedback" / student / "linreg" / "linreg.html").read_text()
 
 
 def test_our_csv_flags_the_late_submission(course):

@@ -22,6 +22,7 @@ from tests.conftest import REFERENCE, ROOT
 
 DUE = "due: 2026-12-01T23:59:00+01:00\n"      # 22:59 UTC
 NO_RESHAPE = next(m for m in MUTANTS if m.expected == "squared_loss.no_reshape")
+SAME_ORDER = next(m for m in MUTANTS if m.expected == "data_iter.same_order")
 
 
 def autograder(*args, cwd, code=0):
@@ -135,6 +136,11 @@ def test_a_test_cell_prints_its_verdict_returns_its_points_and_writes_nothing_to
     out, err = capfd.readouterr()
     assert err == ""
     assert "squared_loss.no_reshape" in out and "the check could not run" in out
+    same = {"__name__": "student"}
+    exec(compile(SAME_ORDER.source(), "<nb>", "exec"), same)
+    assert grade_cell("data_iter.fresh_order", points=1, seed=12345, namespace=same, config=config) == 0.0
+    out, err = capfd.readouterr()
+    assert "runs only when your work is graded, and it failed" in out and "same_order" not in out and err == ""
     monkeypatch.setenv("AUTOGRADER_GRADING", "1")
     assert grade_cell("squared_loss.reshape", points=2, namespace=wrong, config=config) is None
 

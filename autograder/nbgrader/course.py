@@ -9,7 +9,8 @@ What it writes into COURSE_DIR:
   (where torch and autograder are), with $AUTOGRADER_CONFIG naming that course.yaml;
 - ``nbgrader_config.py``: names that kernel for `nbgrader autograde` (and puts
   ``jupyter/`` on $JUPYTER_PATH for nbgrader's process only, so nothing is installed
-  for the user), and a cell timeout above the longest check;
+  for the user), a cell timeout above the longest check, and a `generate_feedback` that
+  leaves the hidden tests (and so the course-level seed) out of the students' feedback;
 - ``source/<assignment>/<assignment>.ipynb``: the source notebook (``source.build``).
 
 A file that exists with other contents is refused (its name in the message) unless
@@ -94,6 +95,10 @@ os.environ["JUPYTER_PATH"] = os.pathsep.join(
 c.Execute.kernel_name = {name!r}
 # seconds per cell: above the longest check of course.yaml's limits
 c.Execute.timeout = {cell_timeout(settings)}
+# the feedback leaves out the hidden tests (their source holds the course-level seed)
+c.GenerateFeedback.preprocessors = ["nbgrader.preprocessors.ClearHiddenTests",
+                                    "nbgrader.preprocessors.GetGrades",
+                                    "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor"]
 '''
 
 
