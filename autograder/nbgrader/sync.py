@@ -24,7 +24,7 @@ from autograder import spec
 from autograder.course import Settings
 from autograder.errors import ConfigError, GradebookError, UsageError
 from autograder.nbgrader.source import grade_id
-from autograder.sinks.feedback import bodies
+from autograder.sinks.feedback import WORDS
 from autograder.store.gradebook import Gradebook
 
 
@@ -52,6 +52,13 @@ def nbgrader_settings(course_dir: Path) -> tuple[str, str]:
         if directory.get("root"):
             course_dir = Path(directory["root"])
     return course_id, db_url or "sqlite:///" + os.path.abspath(course_dir / "gradebook.db")
+
+
+def bodies(report, language: str) -> list[tuple]:
+    """(result, its title, its Markdown) per check; a hidden check's only that it failed, as in feedback.html."""
+    return [(r, spec.title(r.id, language) if r.id in spec.CHECKS else r.name,
+             WORDS[language]["hidden"] if r.visibility == "hidden" and not r.passed else r.message or "")
+            for r in report.results]
 
 
 def _comment(results: list[tuple], language: str) -> str:

@@ -36,7 +36,7 @@ def _markdown():
     return MarkdownIt("commonmark", {"html": False})
 
 
-def bodies(report: Report, language: str) -> list[tuple]:
+def _bodies(report: Report, language: str) -> list[tuple]:
     """(result, its title, its Markdown) for every check; a hidden one's is only that it failed."""
     from autograder import spec
     return [(r, spec.title(r.id, language) if r.id in spec.CHECKS else r.name,
@@ -53,7 +53,7 @@ def render(report: Report, language: str = "en") -> str:
     from markupsafe import Markup
     md = _markdown()
     context = _context(report, language)
-    context["checks"] = [(r, name, Markup(md.render(body))) for r, name, body in bodies(report, language)]
+    context["checks"] = [(r, name, Markup(md.render(body))) for r, name, body in _bodies(report, language)]
     context["notes"] = [Markup(md.render(note)) for note in report.notes]
     return _environment().get_template("feedback.html.j2").render(context)
 
@@ -61,7 +61,7 @@ def render(report: Report, language: str = "en") -> str:
 def render_markdown(report: Report, language: str = "en") -> str:
     """The same page as Markdown, for an LMS that takes Markdown."""
     context = _context(report, language)
-    context["checks_md"] = bodies(report, language)
+    context["checks_md"] = _bodies(report, language)
     context["notes_md"] = list(report.notes)
     return _environment().get_template("feedback.md.j2").render(context)
 

@@ -11,6 +11,7 @@ migrated in place when it is opened.
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import threading
 from datetime import datetime, timezone
@@ -56,7 +57,7 @@ CREATE TABLE IF NOT EXISTS results (
     PRIMARY KEY (submission, check_id)
 );
 """
-OURS = frozenset({"submissions", "results"})
+OURS = frozenset(re.findall(r"CREATE TABLE IF NOT EXISTS (\w+)", _TABLES))    # the tables we create
 
 
 class Gradebook:
