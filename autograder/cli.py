@@ -45,7 +45,7 @@ def _common(p, gradebook=True):
     p.add_argument("--config", default=None, help="course.yaml (default: $AUTOGRADER_CONFIG, else the nearest course.yaml in the "
                         "working folder or above it, else the built-in defaults)")
     if gradebook:
-        p.add_argument("--gradebook", default="gradebook.db", help="SQLite gradebook (default: gradebook.db)")
+        p.add_argument("--gradebook", default="autograder.db", help="SQLite gradebook (default: autograder.db)")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -84,7 +84,8 @@ def _parser() -> argparse.ArgumentParser:
     e = sub.add_parser("export", help="export the gradebook")
     e.add_argument("format", choices=("csv",))
     _common(e)
-    e.add_argument("--out", default="grades.csv", help="per-student CSV (default: grades.csv)")
+    e.add_argument("--out", default="autograder-grades.csv",
+                   help="per-student CSV (default: autograder-grades.csv)")
     e.add_argument("--canvas", default=None, metavar="FILE", help="also write a Canvas/Moodle import CSV")
     e.add_argument("--policy", choices=("latest", "best"), default="latest",
                    help="which of a student's submissions counts (default: latest)")
@@ -107,6 +108,24 @@ def _parser() -> argparse.ArgumentParser:
     m = sub.add_parser("merge", help="combine gradebooks (from shards) into one")
     m.add_argument("target", help="the gradebook to merge into (created when missing)")
     m.add_argument("sources", nargs="+", help="gradebooks to merge from")
+
+    n = sub.add_parser("nbgrader", help="an nbgrader course: write it, or copy our grades into its gradebook")
+    nsub = n.add_subparsers(dest="nbgrader_command", required=True, parser_class=_Parser)
+    ni = nsub.add_parser("init", help="write an nbgrader course: config, grading kernel, source notebook")
+    ni.add_argument("course_dir", metavar="COURSE_DIR", help="the course folder (created when missing)")
+    _common(ni, gradebook=False)
+    ni.add_argument("--exercise", default=None, metavar="FILE",
+                    help="the exercise's source, percent format (default: the package's own)")
+    ni.add_argument("--solution", default=None, metavar="FILE",
+                    help="the reference solution (default: the package's own)")
+    ni.add_argument("--force", action="store_true", help="replace files that differ from what init writes")
+    ns = nsub.add_parser("sync", help="write our grades and feedback into nbgrader's gradebook")
+    ns.add_argument("course_dir", metavar="COURSE_DIR", help="the nbgrader course folder")
+    ns.add_argument("--config", default=None, help="course.yaml (default: $AUTOGRADER_CONFIG, else the "
+                    "nearest course.yaml in COURSE_DIR or above it)")
+    ns.add_argument("--gradebook", default=None, help="our gradebook (default: COURSE_DIR/autograder.db)")
+    ns.add_argument("--policy", choices=("latest", "best"), default="latest",
+                    help="which of a student's submissions counts (default: latest)")
     return p
 
 
@@ -130,12 +149,13 @@ def main(argv: list[str] | None = None) -> int:
     from autograder.sinks.safe import terminal
 
     try:
-        config = course.locate(getattr(args, "config", None), Path.cwd(), os.environ)
+        start = Path(args.course_dir) if getattr(args, "nbgrader_command", None) == "sync" else Path.cwd()
+        config = course.locate(getattr(args, "config", None), start, os.environ)
         settings = course.load(config) if args.command != "merge" else None
         if config is None and args.command != "merge":
-            print(f"autograder: {course.not_found(Path.cwd())}", file=sys.stderr)
+            print(f"autograder: {course.not_found(start)}", file=sys.stderr)
         handler = {"grade": _grade, "replay": _replay, "export": _export, "report": _report,
-                   "merge": _merge, "selftest": _selftest}[args.command]
+                   "merge": _merge, "selftest": _selftest, "nbgrader": _nbgrader}[args.command]
         return handler(args, settings, config)
     except (ConfigError, UsageError, GradebookError, WorkerError) as exc:
         print(f"autograder: {terminal(exc, lines=True)}", file=sys.stderr)    # it may name a student's file
@@ -207,7 +227,10 @@ def _grade(args, settings, config) -> int:
     if args.format_out and not args.format:
         raise UsageError("--format-out: give --format junit, github or json too")
     secret = _secret(settings, config)
-    submissions = discover(args.submissions, args.id_pattern, args.several)
+    skipped: list[str] = []
+    submissions = discover(args.submissions, args.id_pattern, args.several, settings.assignment, skipped)
+    for note in skipped:
+        print(f"autograder: note: {terminal(note)}", file=sys.stderr)
     submissions = [s for s in submissions if in_shard(s.id, args.shard)]
     if args.roster:
         known = roster_mod.read(args.roster)
@@ -347,6 +370,35 @@ def _merge(args, settings, config) -> int:
     with Gradebook(args.target) as target:
         total = sum(target.merge(source) for source in args.sources)
     print(f"autograder: merged {total} submissions into {args.target}", file=sys.stderr)
+    return EXIT_OK
+
+
+# ---- nbgrader ----------------------------------------------------------------------------
+
+def _nbgrader(args, settings, config) -> int:
+    from autograder.sinks.safe import terminal
+
+    course_dir = Path(args.course_dir)
+    if args.nbgrader_command == "init":
+        from autograder.nbgrader import course as nbcourse
+
+        exercise, solution = nbcourse.default_files()
+        written = nbcourse.init(course_dir, settings, config, Path(args.exercise or exercise),
+                                Path(args.solution or solution), _secret(settings, config), args.force)
+        for path in written.files:
+            print(f"autograder: wrote {path}", file=sys.stderr)
+        print(f"autograder: next, in {course_dir}: nbgrader generate_assignment {settings.assignment}; "
+              f"after the students submit: autograder grade submitted/, then autograder nbgrader sync .",
+              file=sys.stderr)
+        return EXIT_OK
+    from autograder.nbgrader import sync
+
+    ours = Path(args.gradebook) if args.gradebook else course_dir / "autograder.db"
+    done = sync.sync(course_dir, settings, ours, args.policy)
+    for note in done.notes:
+        print(f"autograder: warning: {terminal(note)}", file=sys.stderr)
+    print(f"autograder: wrote {done.grades} grades of {len(done.students)} students into nbgrader's "
+          f"gradebook in {course_dir}", file=sys.stderr)
     return EXIT_OK
 
 

@@ -68,7 +68,7 @@ def main(argv=None) -> int:
     os.environ.setdefault("AUTOGRADER_SECRET", "demo-secret")
     start = time.monotonic()
     code = cli.main(["grade", str(subs), "--out", str(root / "results"), "--config", "course.yaml",
-                     "--gradebook", str(root / "gradebook.db")])
+                     "--gradebook", str(root / "autograder.db")])
     print(f"\nGraded {len(CLASS) + 2} submissions in {time.monotonic() - start:.1f} s "
           f"(exit code {code}); results.json files are in {root / 'results'}")
     return code

@@ -40,6 +40,7 @@ class Submission:
     sha256: str = ""
     error: str | None = None        # why it cannot run at all (it still gets a results.json)
     notes: tuple[str, ...] = field(default_factory=tuple)
+    submitted_at: str | None = None  # when the student submitted (nbgrader's timestamp.txt), ISO 8601 UTC
 
     def to_dict(self) -> dict:
         """What the sandbox's far side gets: the cells, not the verdict's inputs."""
@@ -109,6 +110,8 @@ class Report:
     # what the student's page plots of training (spec.training.curves); None when training
     # did not run to its end or is a hidden check. Drawn, never judged.
     curves: dict | None = field(default=None, compare=False)
+    # when the student submitted (nbgrader's timestamp.txt), ISO 8601 UTC; None when unknown
+    submitted_at: str | None = field(default=None, compare=False)
 
     @property
     def score(self) -> float:

@@ -276,7 +276,7 @@ def run_ours(students, points, work: Path) -> list[Row]:
     for s in students:
         write_json(folder / f"{s.id}.ipynb", plain_notebook(s))
     env = dict(os.environ, AUTOGRADER_SECRET="bench")
-    # a gradebook of our own per run: the default one (./gradebook.db in the repo) would
+    # a gradebook of our own per run: the default one (./autograder.db in the repo) would
     # both collect the benchmark's students and skip, as unchanged, what it graded before
     usage = subprocess.run([str(exe), "grade", "--help"], cwd=ROOT, env=env,
                            capture_output=True, text=True).stdout

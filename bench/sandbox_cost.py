@@ -36,7 +36,7 @@ submission = load(tmp / "one_line.py").to_dict()
 limits = settings.limits.model_dump()
 if hasattr(environment, "hidden_paths"):     # a grader that hides a list of paths, as its CLI did
     zygote = Zygote(environment.hidden_paths(root / "course.yaml", settings, tmp / "out")
-                    + [str(tmp / "gradebook.db")])
+                    + [str(tmp / "autograder.db")])
 else:
     zygote = Zygote()
 times = []

@@ -92,7 +92,7 @@ def main() -> None:
     subs.mkdir()
     counts = make_class(subs, args.n)
     cmd = [sys.executable, "-m", "autograder", "grade", str(subs), "--out", str(tmp / "out"),
-           "--gradebook", str(tmp / "gradebook.db"), "--jobs", str(args.jobs), "--quiet"]
+           "--gradebook", str(tmp / "autograder.db"), "--jobs", str(args.jobs), "--quiet"]
     env = dict(os.environ, AUTOGRADER_SECRET="bench")
     run = measured(cmd, ROOT, tmp / "grade.log", 3600, env)
     wall, err = run.seconds, run.log.read_text(errors="replace")

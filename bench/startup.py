@@ -51,7 +51,7 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="bench-startup-"))
     (tmp / "course.yaml").write_text((ROOT / "course.yaml").read_text())
     (tmp / "wrong.yaml").write_text("assignment: linreg\nlimts: {probe_seconds: 1}\n")
-    class_gradebook(tmp / "gradebook.db")
+    class_gradebook(tmp / "autograder.db")
     ag = [sys.executable, "-m", "autograder"]
     rows = [
         ('baseline: python -c "import torch"', [sys.executable, "-c", "import torch"], 0),

@@ -163,7 +163,7 @@ __import__("sys").stdout.write("All tests passed. Score: 23/23")
 fake = json.dumps({{"score": 23, "tests": []}})
 for folder in (os.getcwd(), os.path.expanduser("~"), tempfile.gettempdir(), "/tmp", {out_dir!r},
                os.path.join({out_dir!r}, "forger")):
-    for name in ("results.json", "grades.csv"):
+    for name in ("results.json", "autograder-grades.csv", "grades.csv"):
         try:
             with open(os.path.join(folder, name), "w") as f:
                 f.write(fake)

@@ -37,7 +37,7 @@ def _gradebook_with_one_grading(tmp_path):
 
     report = Report("alice", "alice.py", "ab" * 32, (CheckResult(
         "sgd.update", "sgd", "sgd: updates", True, 2.0, 2.0, "public", None, "Passed.", 7),))
-    with Gradebook(tmp_path / "gradebook.db") as gradebook:
+    with Gradebook(tmp_path / "autograder.db") as gradebook:
         gradebook.record(report, "alice", "linreg", "hash", 0.0)
 
 
@@ -52,8 +52,9 @@ def test_commands_that_need_no_torch_do_not_import_it(tmp_path):
         "a wrong key in course.yaml": (["export", "csv", "--config", "wrong.yaml"], 2),
         "grade with a wrong key in course.yaml": (["grade", "alice.py", "--config", "wrong.yaml"], 2),
         "a course.yaml with checks:": (["export", "csv", "--out", "checks.csv"], 0),
-        "export csv": (["export", "csv", "--out", "grades.csv", "--canvas", "canvas.csv"], 0),
+        "export csv": (["export", "csv", "--out", "autograder-grades.csv", "--canvas", "canvas.csv"], 0),
         "report": (["report", "--out", "report.html"], 0),
+        "nbgrader init": (["nbgrader", "init", "nbcourse"], 0),
     }
     for name, (argv, code) in cases.items():
         seen, stderr = _loaded_after(*argv, cwd=tmp_path)
@@ -61,7 +62,7 @@ def test_commands_that_need_no_torch_do_not_import_it(tmp_path):
         assert seen["torch"] == [], f"{name} imported {seen['torch'][:3]}"
     assert "wrong.yaml: limts: unknown key" in _loaded_after(*cases["a wrong key in course.yaml"][0],
                                                            cwd=tmp_path)[1]
-    assert "alice," in (tmp_path / "grades.csv").read_text()
+    assert "alice," in (tmp_path / "autograder-grades.csv").read_text()
     assert "alice" in (tmp_path / "report.html").read_text()
 
 

@@ -16,7 +16,7 @@ from samples.mutants import MUTANTS
 def run(*args, cwd=ROOT, **kw):
     env = dict(os.environ, AUTOGRADER_SECRET="cli-test")
     if args and args[0] == "grade" and "--gradebook" not in args:
-        args = (*args, "--gradebook", os.path.join(tempfile.mkdtemp(), "gradebook.db"))
+        args = (*args, "--gradebook", os.path.join(tempfile.mkdtemp(), "autograder.db"))
     return subprocess.run([sys.executable, "-m", "autograder", *args], cwd=cwd, env=env,
                           capture_output=True, text=True, timeout=300, **kw)
 

@@ -62,3 +62,23 @@ def test_the_built_in_defaults_are_the_shipped_course_yamls():
     assert {cid: shipped.checks[cid] for cid in CHECKS} == DEFAULT_CHECKS
     assert sum(s.points for s in DEFAULT_CHECKS.values()) == 23
     assert [cid for cid, s in shipped.checks.items() if s.visibility == "hidden"] == ["data_iter.fresh_order"]
+
+
+def test_every_option_of_the_nbgrader_commands_is_in_the_readme():
+    nbgrader = _subparsers()["nbgrader"]
+    action = next(a for a in nbgrader._actions if a.__class__.__name__ == "_SubParsersAction")
+    assert set(action.choices) == {"init", "sync"}
+    for name, sub in action.choices.items():
+        assert f"autograder nbgrader {name}" in README, name
+        for option in sub._actions:
+            for flag in option.option_strings:
+                if flag.startswith("--") and flag != "--help":
+                    assert flag in README.split("## nbgrader")[1], f"nbgrader {name} {flag} is not documented"
+
+
+def test_our_default_files_never_take_nbgrader_names():
+    from autograder.store.gradebook import DEFAULT
+    args = _parser().parse_args(["export", "csv"])
+    assert (args.gradebook, args.out, DEFAULT) == ("autograder.db", "autograder-grades.csv", "autograder.db")
+    assert _parser().parse_args(["grade", "x.py"]).gradebook == "autograder.db"
+    assert "autograder.db" in README and "autograder-grades.csv" in README

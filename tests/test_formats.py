@@ -49,7 +49,7 @@ def klass(tmp_path_factory):
 
 
 def _grade(klass, fmt, *extra, env=None):
-    return _run("grade", "class", "--format", fmt, "--out", "out", "--gradebook", "gradebook.db",
+    return _run("grade", "class", "--format", fmt, "--out", "out", "--gradebook", "autograder.db",
                 "--config", str(ROOT / "course.yaml"), "--jobs", "2", *extra, cwd=klass, env=env)
 
 
@@ -140,7 +140,7 @@ def test_json_to_a_file_with_fail_under_max(klass):
         assert sub["tests"] == results["tests"] and sub["score"] == results["score"]
     assert data["summary"]["count"] == 4 and data["summary"]["full_marks"] == 1
     only_alice = _run("grade", "class/alice.py", "--format", "json", "--fail-under", "max", "--out", "out",
-                      "--gradebook", "gradebook.db", "--config", str(ROOT / "course.yaml"), cwd=klass)
+                      "--gradebook", "autograder.db", "--config", str(ROOT / "course.yaml"), cwd=klass)
     assert only_alice.returncode == 0, only_alice.stderr
     assert json.loads(only_alice.stdout)["submissions"][0]["score"] == 23
 

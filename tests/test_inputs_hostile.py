@@ -17,7 +17,7 @@ from tests.conftest import REFERENCE, ROOT
 
 def run(*args, cwd=ROOT):
     env = dict(os.environ, AUTOGRADER_SECRET="hostile-inputs")
-    args = (*args, "--gradebook", os.path.join(tempfile.mkdtemp(), "gradebook.db"))
+    args = (*args, "--gradebook", os.path.join(tempfile.mkdtemp(), "autograder.db"))
     return subprocess.run([sys.executable, "-m", "autograder", *args], cwd=cwd, env=env,
                           capture_output=True, text=True, timeout=300)
 

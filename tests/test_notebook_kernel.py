@@ -63,7 +63,8 @@ def test_the_reference_passes_every_check_and_check_draws_both_plots(language, t
     errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
     assert not errors, errors
     shown = check_cells(nb)
-    assert set(shown) == set(FUNCTIONS) | {"all"}
+    assert set(shown) == set(FUNCTIONS) | {"training", "all"}
+    assert shown["training"]["text/html"].count('<figure class="plot"') == 2
     for name, data in shown.items():
         assert "❌" not in data["text/plain"] and "✅" in data["text/plain"], (name, data["text/plain"])
         assert PASSED[language] in data["text/plain"], (name, data["text/plain"])

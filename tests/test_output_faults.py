@@ -46,7 +46,7 @@ def _graded(db: Path) -> int:
 
 def test_a_read_only_out_is_a_clear_error_before_grading(tmp_path):
     subs = _class(tmp_path, 2)
-    out, db = tmp_path / "out", tmp_path / "gradebook.db"
+    out, db = tmp_path / "out", tmp_path / "autograder.db"
     proc = _in_mount(out, "ro,size=1m", "grade", str(subs), "--out", str(out), "--gradebook", str(db))
     assert proc.returncode == 3, proc.stderr
     assert f"{out}: the output folder cannot be written: Read-only file system" in proc.stderr
@@ -55,7 +55,7 @@ def test_a_read_only_out_is_a_clear_error_before_grading(tmp_path):
 
 def test_a_full_out_stops_with_the_file_named_and_loses_nothing(tmp_path):
     subs = _class(tmp_path, 6)
-    out, db = tmp_path / "out", tmp_path / "gradebook.db"
+    out, db = tmp_path / "out", tmp_path / "autograder.db"
     proc = _in_mount(out, "size=40k", "grade", str(subs), "--out", str(out), "--gradebook", str(db))
     assert proc.returncode == 3, proc.stderr
     assert "could not be written: No space left on device" in proc.stderr
@@ -96,7 +96,7 @@ def test_sigterm_is_handled_as_sigint(tmp_path):
     (subs / "a.py").write_text(REFERENCE)
     for i in range(4):
         (subs / f"z{i}.py").write_text(SLEEPER)
-    out, db = tmp_path / "out", tmp_path / "gradebook.db"
+    out, db = tmp_path / "out", tmp_path / "autograder.db"
     env = dict(os.environ, AUTOGRADER_SECRET="faults")
     proc = subprocess.Popen([sys.executable, "-m", "autograder", "grade", str(subs), "--out", str(out),
                              "--gradebook", str(db), "--jobs", "1"], cwd=ROOT, env=env,

@@ -157,7 +157,7 @@ def test_formulas_in_ids_are_quoted_and_scores_stay_numbers(tmp_path):
     db = tmp_path / "gb.db"
     graded = _run("grade", str(subs), "--out", str(tmp_path / "out"), "--quiet", gradebook=db)
     assert graded.returncode == 0, graded.stderr
-    grades, canvas = tmp_path / "grades.csv", tmp_path / "canvas.csv"
+    grades, canvas = tmp_path / "autograder-grades.csv", tmp_path / "canvas.csv"
     exported = _run("export", "csv", "--out", str(grades), "--canvas", str(canvas), "--roster", str(roster),
                     gradebook=db)
     assert exported.returncode == 0, exported.stderr
@@ -200,7 +200,7 @@ def test_a_negative_score_stays_a_number_in_both_exports(tmp_path, course):
 
     report = Report("-minus", "-minus.py", "ab" * 32, (CheckResult(
         "sgd.update", "sgd", "sgd: updates", False, -2.0, 2.0, "public", None, "Penalty.", 7),))
-    grades, canvas = tmp_path / "grades.csv", tmp_path / "canvas.csv"
+    grades, canvas = tmp_path / "autograder-grades.csv", tmp_path / "canvas.csv"
     feed([report], [export.Csv(grades, course), export.Canvas(canvas, course)])
     [row] = list(csv.DictReader(grades.open(newline="")))
     assert row["student"] == "'-minus" and row["score"] == "-2.0" and row["sgd"] == "-2.0"

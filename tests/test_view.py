@@ -61,12 +61,12 @@ def grader_side(tmp_path, grade):
     copy = tmp_path / "elsewhere" / "linreg.py"
     copy.parent.mkdir()
     shutil.copy(ROOT / "solutions" / "linreg.py", copy)
-    book = Gradebook(tmp_path / "gradebook.db")
+    book = Gradebook(tmp_path / "autograder.db")
     book.record(grade(REFERENCE, name="bob"), "bob", "linreg", "h", 0.0)
-    assert (tmp_path / "gradebook.db-wal").exists() and (tmp_path / "gradebook.db-shm").exists()
+    assert (tmp_path / "autograder.db-wal").exists() and (tmp_path / "autograder.db-shm").exists()
     yield {"another submission": str(other), "a copy of the solutions": str(copy),
-           "the gradebook": str(tmp_path / "gradebook.db"),
-           "its -wal": str(tmp_path / "gradebook.db-wal"), "its -shm": str(tmp_path / "gradebook.db-shm"),
+           "the gradebook": str(tmp_path / "autograder.db"),
+           "its -wal": str(tmp_path / "autograder.db-wal"), "its -shm": str(tmp_path / "autograder.db-shm"),
            "the class folder": str(other.parent), "the working directory": os.getcwd(),
            "HOME": str(Path.home()), "course.yaml": str(ROOT / "course.yaml"),
            "the solutions": str(ROOT / "solutions" / "linreg.py"), "the checkout": str(ROOT),
@@ -223,7 +223,7 @@ def test_as_an_ordinary_user_a_submission_changes_nothing_outside_its_scratch():
             os.lchown(path, uid, uid)
         before = {p: p.read_bytes() for p in base.rglob("*") if p.is_file()}
         listed = set(base.rglob("*"))
-        done = _as_user(uid, base, "grade", "subs", "--out", "out", "--gradebook", "gradebook.db",
+        done = _as_user(uid, base, "grade", "subs", "--out", "out", "--gradebook", "autograder.db",
                         "--jobs", "2")
         assert done.returncode == 0, done.stderr
         assert "userns mode" in done.stderr
@@ -242,7 +242,7 @@ def test_as_an_ordinary_user_a_submission_changes_nothing_outside_its_scratch():
         # the grader's own matplotlib (feedback.html's plots) may keep its font cache in HOME
         made = {p.relative_to(base).parts[0] for p in base.rglob("*") if p not in listed
                 and not p.relative_to(base).as_posix().startswith(("home/.cache", "home/.config"))}
-        assert made <= {"out", "gradebook.db", "gradebook.db-wal", "gradebook.db-shm"}, made
+        assert made <= {"out", "autograder.db", "autograder.db-wal", "autograder.db-shm"}, made
         cached = {p.relative_to(base / "home").as_posix() for p in (base / "home").rglob("*") if p.is_file()}
         assert {c for c in cached if "matplotlib" not in c} == {".bashrc"}, cached
         assert not list(Path(site_packages).glob("*.pth"))[1:], "a .pth beside the grader's own"

@@ -16,6 +16,7 @@ import hashlib
 import json
 import re
 import reprlib
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Literal, Mapping
 
@@ -68,7 +69,39 @@ class Settings(_Frozen):
     secret_file: str | None = Field(None, max_length=4096)
     limits: Limits = Limits()
     checks: Mapping[str, CheckSetting] = Field(default_factory=dict)
+    due: datetime | None = None     # ISO 8601 with a timezone; a later timestamp.txt is late
     source: str = Field("<defaults>", exclude=True)
+
+    @field_validator("due", mode="before")
+    @classmethod
+    def _due(cls, value):
+        example = "such as 2026-12-01T23:59:00+01:00"
+        if value is None:
+            return None
+        if isinstance(value, datetime):
+            moment = value
+        elif isinstance(value, date):
+            raise ValueError(f"expected a date and time with a timezone, {example}, got a date only")
+        elif isinstance(value, str) and len(value) <= 64:
+            text = value.strip()
+            try:
+                moment = datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith("Z") else text)
+            except ValueError:
+                raise ValueError(f"expected a date and time in ISO 8601 with a timezone, {example}, "
+                                 f"got {_shown(value)}") from None
+        else:
+            raise ValueError(f"expected a date and time in ISO 8601 with a timezone, {example}, "
+                             f"got {_shown(value)}")
+        if moment.tzinfo is None or moment.utcoffset() is None:
+            raise ValueError(f"expected a timezone in the date, {example} (or Z for UTC), got "
+                             f"{_shown(str(value))}")
+        return moment.astimezone(timezone.utc)
+
+    def late(self, submitted_at: str | None) -> bool | None:
+        """Whether a submission time (ISO 8601) is after ``due``; None when either is unknown."""
+        if self.due is None or not submitted_at:
+            return None
+        return datetime.fromisoformat(submitted_at) > self.due
 
     @field_validator("checks")
     @classmethod
@@ -87,7 +120,7 @@ class Settings(_Frozen):
     def grading_hash(self) -> str:
         """sha256 of everything that changes what is stored for a grading: points,
         visibility, limits, seed and the language the feedback is written in."""
-        data = self.model_dump(mode="json", exclude={"source"})
+        data = self.model_dump(mode="json", exclude={"source", "due"})   # the due date grades nothing
         data["checks"] = {cid: self.check(cid).model_dump() for cid in CHECKS}
         return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
 

@@ -292,6 +292,9 @@ if __name__ == "__main__":
     print(f"error in estimating w: {true_w - w.reshape(true_w.shape)}")
     print(f"error in estimating b: {true_b - b}")
 
+# %%
+check("training")
+
 # %% [markdown] en
 # ## The data and the fitted line
 #

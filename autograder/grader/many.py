@@ -1,6 +1,7 @@
 """Grade many submissions with one warm zygote; store each and give it to the sinks as soon as it is ready."""
 from __future__ import annotations
 
+import dataclasses
 import os
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -75,6 +76,10 @@ class Grader:
         submission = source.load()
         report = None if regrade else self.stored(submission)
         if report is not None:
+            if report.submitted_at != submission.submitted_at:     # a new timestamp.txt, the same file
+                self.gradebook.set_submitted_at(submission.id, self.settings.assignment, submission.sha256,
+                                                submission.submitted_at)
+                report = dataclasses.replace(report, submitted_at=submission.submitted_at)
             return submission, report, True
         # with cores to spare, the judging here overlaps the next submission's probes;
         # without, it would only crowd them

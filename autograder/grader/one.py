@@ -52,7 +52,7 @@ def grade(zygote: Zygote, submission: Submission, settings: Settings, secret: by
                       "hidden": hidden_seed(secret, settings.assignment, submission.id)}
     checks = list(spec.CHECKS.values())
     plan, wanted = plan_checks(checks, settings, seeds)
-    notes: list[str] = []
+    notes: list[str] = list(submission.notes)     # what reading it found (a timestamp.txt that is wrong)
     observed: dict[tuple, Observation] = {}
     names: dict = {}
     reason = submission.error
@@ -89,7 +89,8 @@ def grade(zygote: Zygote, submission: Submission, settings: Settings, secret: by
         results = results_for(checks, settings, plan, wanted, {}, {}, reason)
     return Report(submission.id, submission.path, submission.sha256, tuple(results), tuple(notes),
                   round(time.monotonic() - start, 3), seeds["public"], seeds["hidden"],
-                  curves=training_curves(settings, plan, wanted, observed))
+                  curves=training_curves(settings, plan, wanted, observed),
+                  submitted_at=submission.submitted_at)
 
 
 def training_curves(settings: Settings, plan: Plan, wanted: dict, observed: dict) -> dict | None:

@@ -30,7 +30,8 @@ class _Students(Sink):
     def _record(self, student: str) -> dict:
         record = {"student": student, "score": 0.0,
                   "max_score": sum(self.settings.check(c).points for c in spec.CHECKS),
-                  "submitted": "no", "mistakes": "", "sha256": "", "graded_at": ""}
+                  "submitted": "no", "mistakes": "", "sha256": "", "graded_at": "", "submitted_at": "",
+                  "late": ""}
         record.update(dict.fromkeys(spec.UNITS, 0.0))
         record.update(dict.fromkeys(spec.CHECKS, 0.0))
         report = self.reports.get(student)
@@ -40,6 +41,9 @@ class _Students(Sink):
                           mistakes="; ".join(report.mistakes))
             record.update({f: got for f, (got, _) in report.function_scores().items()})
             record.update({r.id: r.score for r in report.results})
+            late = self.settings.late(report.submitted_at)
+            record.update(submitted_at=report.submitted_at or "",
+                          late="" if late is None else "yes" if late else "no")
         if self.roster is not None and student not in self.roster:
             record["submitted"] = "yes (not on the roster)"
         return record
@@ -49,12 +53,14 @@ class _Students(Sink):
 
 
 class Csv(_Students):
-    """The per-student CSV: total, per function, per check, the mistakes named. Scores are
+    """The per-student CSV: total, per function, per check, the mistakes named, when the student
+    submitted (nbgrader's timestamp.txt) and ``late`` (yes or no against course.yaml's ``due``;
+    empty when either is unknown). Scores are
     numbers; a text cell that a spreadsheet would take for a formula starts with ``'``."""
 
     def write(self) -> None:
         fields = ["student", "score", "max_score", "submitted", *spec.UNITS, *spec.CHECKS,
-                  "mistakes", "sha256", "graded_at"]
+                  "mistakes", "sha256", "graded_at", "submitted_at", "late"]
         with open(self.path, "w", newline="", encoding="utf-8") as f:
             writer = csv.DictWriter(f, fieldnames=fields)
             writer.writeheader()

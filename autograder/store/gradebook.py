@@ -3,10 +3,15 @@
 A submission is graded already when a row has the same student, assignment and
 sha256 of the file, and the same settings hash and grader version; anything else
 is graded again. A batch killed midway loses nothing that was committed.
+
+A database that is not ours (any table but ours, such as nbgrader's gradebook.db) is
+refused before anything is written to it. Schema 1 (before ``submitted_at``) is
+migrated in place when it is opened.
 """
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import threading
 from datetime import datetime, timezone
@@ -15,7 +20,8 @@ from pathlib import Path
 from autograder.errors import GradebookError
 from autograder.model import CheckResult, Report
 
-SCHEMA = 1
+SCHEMA = 2      # 2: submissions.submitted_at (nbgrader's timestamp.txt)
+DEFAULT = "autograder.db"
 _TABLES = """
 CREATE TABLE IF NOT EXISTS submissions (
     id INTEGER PRIMARY KEY,
@@ -33,6 +39,7 @@ CREATE TABLE IF NOT EXISTS submissions (
     seconds REAL NOT NULL,
     output TEXT NOT NULL,
     graded_at TEXT NOT NULL,
+    submitted_at TEXT,
     UNIQUE (student, assignment, sha256)
 );
 CREATE TABLE IF NOT EXISTS results (
@@ -54,7 +61,7 @@ CREATE TABLE IF NOT EXISTS curves (
     data TEXT NOT NULL
 );
 """
-
+OURS = frozenset(re.findall(r"CREATE TABLE IF NOT EXISTS (\w+)", _TABLES))    # the tables we create
 
 
 class Gradebook:
@@ -65,15 +72,31 @@ class Gradebook:
             self.db = sqlite3.connect(self.path, timeout=10, isolation_level=None,
                                       check_same_thread=False)
             self.db.execute("PRAGMA foreign_keys = ON")
+            tables = {name for (name,) in self.db.execute(
+                "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'")}
+            if tables - OURS:
+                self.db.close()
+                others = sorted(tables - OURS)
+                raise GradebookError(
+                    f"{self.path}: not a gradebook of ours: it has tables that this grader did not "
+                    f"create ({', '.join(others[:5])}{', ...' if len(others) > 5 else ''}); nothing "
+                    f"was written to it. Is it another tool's (nbgrader's gradebook.db)? Pass "
+                    f"--gradebook with a file of our own (default: {DEFAULT})")
             ok = self.db.execute("PRAGMA quick_check").fetchone()[0]
             if ok != "ok":
                 raise GradebookError(f"{self.path}: the database is damaged ({ok}); "
                                      "restore it from a backup or grade into a new file")
             version = self.db.execute("PRAGMA user_version").fetchone()[0]
-            if version not in (0, SCHEMA):
+            if version not in (0, 1, SCHEMA):
                 raise GradebookError(f"{self.path}: gradebook schema {version}, this grader "
-                                     f"reads schema {SCHEMA}")
+                                     f"reads schemas 1 and {SCHEMA}")
             self.db.execute("PRAGMA journal_mode = WAL")
+            columns = {row[1] for row in self.db.execute("PRAGMA table_info(submissions)")}
+            if columns and "submitted_at" not in columns:      # schema 1
+                self.db.execute("BEGIN IMMEDIATE")
+                self.db.execute("ALTER TABLE submissions ADD COLUMN submitted_at TEXT")
+                self.db.execute(f"PRAGMA user_version = {SCHEMA}")
+                self.db.execute("COMMIT")
             self.db.executescript(_TABLES)
             self.db.execute(f"PRAGMA user_version = {SCHEMA}")
         except sqlite3.DatabaseError as exc:
@@ -117,12 +140,12 @@ class Gradebook:
                                 (student, assignment, report.sha256))
                 cur = self.db.execute(
                     "INSERT INTO submissions (student, assignment, sha256, settings_hash, version, path,"
-                    " mtime, score, max_score, public_seed, hidden_seed, seconds, output, graded_at)"
-                    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    " mtime, score, max_score, public_seed, hidden_seed, seconds, output, graded_at,"
+                    " submitted_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                     (student, assignment, report.sha256, settings_hash, report.version, report.path,
                      mtime, report.score, report.max_score, report.public_seed, report.hidden_seed,
                      report.seconds, json.dumps(list(report.notes)),
-                     datetime.now(timezone.utc).isoformat(timespec="seconds")))
+                     datetime.now(timezone.utc).isoformat(timespec="seconds"), report.submitted_at))
                 self.db.executemany(
                     "INSERT INTO results VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                     [(cur.lastrowid, r.id, r.function, r.name, int(r.passed), r.score, r.max_score,
@@ -130,6 +153,15 @@ class Gradebook:
                 if report.curves is not None:
                     self.db.execute("INSERT INTO curves VALUES (?,?)",
                                     (cur.lastrowid, json.dumps(report.curves)))
+        except sqlite3.DatabaseError as exc:
+            raise GradebookError(_explain(self.path, exc)) from None
+
+    def set_submitted_at(self, student: str, assignment: str, sha256: str, submitted_at: str | None) -> None:
+        """A new timestamp.txt beside a file that is graded already: stored without grading it again."""
+        try:
+            with self._transaction():
+                self.db.execute("UPDATE submissions SET submitted_at=? WHERE student=? AND assignment=? "
+                                "AND sha256=?", (submitted_at, student, assignment, sha256))
         except sqlite3.DatabaseError as exc:
             raise GradebookError(_explain(self.path, exc)) from None
 
@@ -217,7 +249,7 @@ class Gradebook:
                       results=results, notes=tuple(json.loads(row["output"])),
                       seconds=row["seconds"], public_seed=row["public_seed"],
                       hidden_seed=row["hidden_seed"], version=row["version"],
-                      graded_at=row["graded_at"],
+                      graded_at=row["graded_at"], submitted_at=row.get("submitted_at"),
                       curves=json.loads(curves["data"]) if curves else None)
 
 
