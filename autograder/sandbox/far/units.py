@@ -89,6 +89,8 @@ def run_unit(func, limit: float, continue_in_child: bool, progress: Progress | N
     os.close(go_r)
     outcome = _await_outcome(res_r, clock.Limit(pid, limit, deadline), progress, budget)
     os.close(res_r)
+    if _finished(outcome) and clock.SCRATCH is not None and clock.SCRATCH.over(force=True):
+        outcome = clock.stopped(limit, "scratch")     # it finished, but over the cap: as if stopped
     if _finished(outcome) and continue_in_child:
         outcome["seconds"] = time.monotonic() - start
         return Unit(outcome, False, go_w)
@@ -156,4 +158,7 @@ def stop(pid: int, kill: bool) -> int:
             os.killpg(pid, signal.SIGKILL)
         except OSError:
             pass
-    return os.waitpid(pid, 0)[1]
+    status = os.waitpid(pid, 0)[1]
+    if clock.SCRATCH is not None:
+        clock.SCRATCH.settle()      # container mode: the scratch's total, after each unit
+    return status
