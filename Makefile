@@ -23,11 +23,14 @@ student: venv
 demo: venv
 	$(BIN)/python -m autograder.demo $(DEMO_DIR)
 
-# Debian packages the tests need (headless Chromium checks the HTML reports); CI runs as root
+# Debian packages the tests need (headless Chromium checks the HTML reports; setpriv, of util-linux,
+# runs the grader as a Docker container would, tests/container.py); CI runs as root
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 system-packages:
 	@command -v chromium >/dev/null 2>&1 || { \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
-	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; fi; }
+	  $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+	@command -v setpriv >/dev/null 2>&1 || { \
+	  $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq util-linux >/dev/null; }
 
 test: venv system-packages
 	$(BIN)/python -m pytest

@@ -68,6 +68,9 @@ class Settings(_Frozen):
     secret_file: str | None = Field(None, max_length=4096)
     limits: Limits = Limits()
     checks: Mapping[str, CheckSetting] = Field(default_factory=dict)
+    # which sandbox grades: auto (root mode, else userns mode) or one of them by name;
+    # container mode (no namespaces: Docker, Gradescope) is used only when named
+    sandbox: Literal["auto", "root", "userns", "container"] = "auto"
     source: str = Field("<defaults>", exclude=True)
 
     @field_validator("checks")
@@ -87,7 +90,7 @@ class Settings(_Frozen):
     def grading_hash(self) -> str:
         """sha256 of everything that changes what is stored for a grading: points,
         visibility, limits, seed and the language the feedback is written in."""
-        data = self.model_dump(mode="json", exclude={"source"})
+        data = self.model_dump(mode="json", exclude={"source", "sandbox"})   # where it ran changes no grade
         data["checks"] = {cid: self.check(cid).model_dump() for cid in CHECKS}
         return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
 
