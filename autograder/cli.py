@@ -328,59 +328,11 @@ def _gradescope_build(args, settings, config) -> int:
     return EXIT_OK
 
 
-class _Tee:
-    """stderr, and its last lines kept for a results.json that has to say why."""
-
-    def __init__(self, stream, keep: int = 4000):
-        self.stream, self.keep, self.text = stream, keep, ""
-
-    def write(self, text):
-        self.text = (self.text + text)[-self.keep:]
-        return self.stream.write(text)
-
-    def flush(self):
-        self.stream.flush()
-
-    def isatty(self):
-        return False
-
-
 def _gradescope_run(args) -> int:
-    """Grade Gradescope's submission; whatever happens, results.json exists afterwards."""
-    from autograder import course
-    from autograder.errors import ConfigError
+    """Grade Gradescope's submission with the `grade` command; results.json exists afterwards."""
     from autograder.gradescope import run
 
-    root = run.root_of(args.root, os.environ)
-    results = root / "results" / "results.json"
-    code, reason = EXIT_INTERNAL, "the grading stopped before it wrote its results"
-    tee = _Tee(sys.stderr)
-    sys.stderr = tee
-    try:
-        config = root / "source" / "course.yaml"
-        assignment = course.load(config).assignment if config.is_file() else "linreg"
-        plan = run.plan(root, assignment)
-        if plan.secret:
-            os.environ["AUTOGRADER_SECRET"] = plan.secret.decode()
-        os.chdir(root / "source")
-        code = main(plan.argv)
-        reason = tee.text.strip() or f"the grading ended with exit code {code}"
-    except run.NotGradable as exc:
-        code, reason = EXIT_OK, f"Your submission could not be graded: {exc}"
-        run.fallback(results, reason)
-        print(f"autograder: {reason}", file=tee)
-        return code
-    except ConfigError as exc:
-        code, reason = EXIT_USAGE, str(exc)
-    except Exception:  # noqa: BLE001 - whatever it was, Gradescope must get a reason
-        reason = traceback.format_exc()
-        print(reason, file=tee)
-    finally:
-        sys.stderr = tee.stream
-    if code != EXIT_OK or not results.is_file():
-        if not results.is_file():
-            run.fallback(results, f"```\n{reason[-2000:]}\n```")
-    return code
+    return run.run(run.root_of(args.root, os.environ), main)
 
 
 # ---- replay -------------------------------------------------------------------------

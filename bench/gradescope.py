@@ -12,7 +12,8 @@ cgroup v2 has no memory or cpu controller, the same limits through cgroup v1's
 ``memory.limit_in_bytes`` and ``cpu.cfs_quota_us``/``cpu.cfs_period_us``, and it says so).
 
 Prints, per case: wall time, the peak PSS of run_autograder's whole process tree
-(sampled every 20 ms), the cgroup's own peak, and the score. Goal: <= 600 MB, <= 30 s.
+(sampled every 20 ms), the cgroup's own peak, how often and how long the CPU limit
+held it back (cpu.stat), and the score. Goal: <= 600 MB, <= 30 s.
 Needs root (cgroups, and container mode's dropped uids).
 """
 from __future__ import annotations
@@ -110,6 +111,13 @@ class Cgroup:
         except (OSError, ValueError):
             return None
 
+    def throttled(self) -> tuple[int, float]:
+        """(periods throttled, seconds throttled) so far: that the CPU limit bites."""
+        stat = dict(line.split() for line in (self.paths[-1] / "cpu.stat").read_text().splitlines())
+        if self.version == 2:
+            return int(stat.get("nr_throttled", 0)), int(stat.get("throttled_usec", 0)) / 1e6
+        return int(stat.get("nr_throttled", 0)), int(stat.get("throttled_time", 0)) / 1e9
+
     def reset_peak(self) -> None:
         try:
             (self.paths[0] / ("memory.peak" if self.version == 2 else "memory.max_usage_in_bytes")).write_text("0")
@@ -174,6 +182,7 @@ def tree(into: Path, zipped: Path, source: str) -> Path:
 def run(root: Path, cgroup: Cgroup | None) -> dict:
     if cgroup is not None:
         cgroup.reset_peak()
+        throttled_before = cgroup.throttled()
     env = {**os.environ, "AUTOGRADER_ROOT": str(root), "AUTOGRADER_VENV": str(Path(sys.prefix))}
     start = time.monotonic()
     proc = subprocess.Popen([sys.executable, str(ROOT / "tests" / "container.py"), "bash",
@@ -193,7 +202,12 @@ def run(root: Path, cgroup: Cgroup | None) -> dict:
     wall = time.monotonic() - start
     sampler.join()
     results = json.loads((root / "results" / "results.json").read_text())
+    throttled = None
+    if cgroup is not None:
+        after = cgroup.throttled()
+        throttled = (after[0] - throttled_before[0], after[1] - throttled_before[1])
     return {"wall": wall, "pss": peak[0], "cgroup": cgroup.peak() if cgroup is not None else None,
+            "throttled": throttled,
             "score": results.get("score"), "code": proc.returncode, "err": err.decode()[-300:]}
 
 
@@ -221,11 +235,12 @@ def main() -> None:
     finally:
         cgroup.remove()
     print(f"\n{'submission':<12} {'where':<22} {'run':>3} {'wall s':>7} {'peak PSS MB':>12} "
-          f"{'cgroup peak MB':>15} {'score':>6}")
+          f"{'cgroup peak MB':>15} {'throttled':>14} {'score':>6}")
     for case, where, i, got in rows:
         cg = f"{got['cgroup'] / 2**20:.0f}" if got["cgroup"] is not None else "-"
+        th = f"{got['throttled'][0]}x, {got['throttled'][1]:.1f} s" if got["throttled"] else "-"
         print(f"{case:<12} {where:<22} {i:>3} {got['wall']:>7.1f} {got['pss'] / 2**20:>12.0f} {cg:>15} "
-              f"{got['score']:>6}")
+              f"{th:>14} {got['score']:>6}")
     limited = [g for c, w, _, g in rows if g is not None and w.startswith("768")]
     print(f"\ngoal: peak PSS <= 600 MB and wall <= 30 s under the limits; worst seen: "
           f"{max(g['pss'] for g in limited) / 2**20:.0f} MB, {max(g['wall'] for g in limited):.1f} s")

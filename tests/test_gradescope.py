@@ -298,6 +298,17 @@ def test_container_mode_refuses_grader_files_that_any_uid_may_read():
         shutil.rmtree(shared, ignore_errors=True)
 
 
+@pytest.mark.parametrize("flag", [["--id", "alice"], ["--results-json", "one.json"]])
+def test_id_and_results_json_are_for_one_submission(tmp_path, flag):
+    for name in ("alice.py", "bob.py"):
+        (tmp_path / name).write_text(REFERENCE)
+    done = subprocess.run([str(VENV / "bin" / "autograder"), "grade", str(tmp_path), *flag,
+                           "--config", str(ROOT / "course.yaml")], cwd=tmp_path, capture_output=True, text=True)
+    assert done.returncode == 2
+    assert f"{flag[0]} is for one submission, and 2 were found" in done.stderr
+    assert not (tmp_path / "results").exists() and not (tmp_path / "one.json").exists()
+
+
 # ---- the schema ------------------------------------------------------------------------
 
 @pytest.mark.parametrize("mistake", [

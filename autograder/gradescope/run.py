@@ -5,7 +5,7 @@ Gradescope (its autograder specification) gives, under the root (``/autograder``
 ``submission_metadata.json`` (``users``: each with ``email``, ``id``, ``name``, and on
 some courses ``sid``), and expects ``results/results.json``.
 
-``plan`` makes that tree private to root (the sandbox's container mode refuses files
+``run`` does it all with the `grade` command it is given. ``plan`` makes that tree private to root (the sandbox's container mode refuses files
 that any uid may read), finds the one .py or .ipynb to grade, takes the student's id
 from the metadata (so each student gets their own hidden seed), and returns the
 `grade` command to run. ``fallback`` writes a results.json that says why whenever
@@ -15,8 +15,11 @@ from __future__ import annotations
 
 import json
 import os
+import sys
+import traceback
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 from autograder.gradescope.build import SECRET_NAME
 from autograder.sinks.results_json import write_refusal
@@ -118,3 +121,58 @@ def plan(root: Path, assignment: str = "linreg") -> Plan:
 def fallback(results: Path, reason: str) -> None:
     """A results.json that says why, when the grading wrote none."""
     write_refusal(results, reason)
+
+
+class _Tee:
+    """stderr, with its last lines kept for a results.json that has to say why."""
+
+    def __init__(self, stream, keep: int = 4000):
+        self.stream, self.keep, self.text = stream, keep, ""
+
+    def write(self, text):
+        self.text = (self.text + text)[-self.keep:]
+        return self.stream.write(text)
+
+    def flush(self):
+        self.stream.flush()
+
+    def isatty(self):
+        return False
+
+
+def run(root: Path, grade: Callable[[list[str]], int]) -> int:
+    """Grade the submission in ``root`` with ``grade(argv)`` (the command line's main);
+    returns its exit code. Whatever happens, ``results/results.json`` exists afterwards:
+    the grading's, or one that says why there is none."""
+    from autograder import course
+    from autograder.errors import ConfigError
+
+    results = root / "results" / "results.json"
+    code, reason = 3, "the grading stopped before it wrote its results"
+    tee = _Tee(sys.stderr)
+    sys.stderr = tee
+    try:
+        config = root / "source" / "course.yaml"
+        assignment = course.load(config).assignment if config.is_file() else "linreg"
+        steps = plan(root, assignment)
+        if steps.secret:
+            os.environ["AUTOGRADER_SECRET"] = steps.secret.decode()
+        os.chdir(root / "source")
+        code = grade(steps.argv)
+        reason = tee.text.strip() or f"the grading ended with exit code {code}"
+    except NotGradable as exc:
+        reason = f"Your submission could not be graded: {exc}"
+        print(f"autograder: {reason}", file=tee)
+        fallback(results, reason)
+        return 0                    # graded, as an unreadable file is: 0 points and why
+    except ConfigError as exc:
+        code, reason = 2, str(exc)
+        print(f"autograder: {reason}", file=tee)
+    except Exception:  # noqa: BLE001 - whatever it was, Gradescope must get a reason
+        reason = traceback.format_exc()
+        print(reason, file=tee)
+    finally:
+        sys.stderr = tee.stream
+    if not results.is_file():
+        fallback(results, f"```\n{reason[-2000:]}\n```")
+    return code
