@@ -54,6 +54,7 @@ def test_commands_that_need_no_torch_do_not_import_it(tmp_path):
         "a course.yaml with checks:": (["export", "csv", "--out", "checks.csv"], 0),
         "export csv": (["export", "csv", "--out", "grades.csv", "--canvas", "canvas.csv"], 0),
         "report": (["report", "--out", "report.html"], 0),
+        "gradescope build": (["gradescope", "build", "--out", "autograder.zip"], 0),
     }
     for name, (argv, code) in cases.items():
         seen, stderr = _loaded_after(*argv, cwd=tmp_path)
