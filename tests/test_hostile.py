@@ -343,6 +343,20 @@ def test_the_read_channel_itself_works(sandboxed):
     assert set(lost_points(report)) == {"squared_loss", "training"}
 
 
+def test_the_standard_library_imports_as_in_python(sandboxed):
+    """Modules that the warm worker never imported load in the submission's process. In
+    container mode the interpreter may lie below a folder that other uids cannot search (Python
+    under root's 0700 home, as on this machine and in many images); the runner then reaches it
+    through a descriptor that it opened as root (container.reach_imports)."""
+    source = hostile.with_function("squared_loss", """
+def squared_loss(y_hat, y):
+    import colorsys, wave, multiprocessing.popen_fork, xml.dom.minidom
+    return (y_hat - y.reshape(y_hat.shape)) ** 2 / 2
+""")
+    report = sandboxed(source)
+    assert report.score == report.max_score, [r.message for r in report.results if not r.passed][:1]
+
+
 # ---- hidden inputs ------------------------------------------------------------------
 
 def test_hidden_seeds_differ_per_submission_and_replay_exactly(course):
