@@ -235,6 +235,21 @@ def test_results_json_is_written_even_when_the_grader_cannot_start(tmp_path, aut
     assert results["score"] == 0 and "limts: unknown key" in results["output"]
 
 
+def test_the_file_to_grade_is_the_one_handed_in(tmp_path):
+    sub = tmp_path / "submission"
+    (sub / "__MACOSX" / "hw").mkdir(parents=True)
+    (sub / "hw").mkdir()
+    (sub / "hw" / "mine.ipynb").write_text("{}")
+    (sub / "__MACOSX" / "hw" / "._mine.ipynb").write_bytes(b"\0\5\26\7")
+    (sub / "hw" / "._mine.ipynb").write_bytes(b"\0\5\26\7")
+    assert gs_run.pick(sub, "linreg") == sub / "hw" / "mine.ipynb"
+    (sub / "hw" / "helper.py").write_text("")
+    with pytest.raises(gs_run.NotGradable, match="found 2: hw/helper.py, hw/mine.ipynb"):
+        gs_run.pick(sub, "linreg")
+    (sub / "linreg.py").write_text("")
+    assert gs_run.pick(sub, "linreg") == sub / "linreg.py"
+
+
 def test_the_student_id_comes_from_the_metadata():
     path = Path(__file__)
     def of(users):

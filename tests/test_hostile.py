@@ -231,6 +231,16 @@ def test_filling_the_disk_stays_in_the_capped_scratch(sandboxed):
             assert not [p for p in folder.iterdir() if p.name.startswith(hostile.MARK)], folder
 
 
+def test_a_scratch_smaller_than_one_file_still_holds(sandboxed, course):
+    """scratch_mb below file_mb: 30 MB of output (kept in the scratch) is over a 10 MB scratch.
+    The statement costs only itself, and what follows runs (in container mode the kept output is
+    emptied, or every later statement would be over the cap too)."""
+    small = course.model_copy(update={"limits": course.limits.model_copy(update={"scratch_mb": 10})})
+    source = "import os\nfor _ in range(30):\n    os.write(1, b'x' * 2**20)\n" + REFERENCE
+    report = sandboxed(source, settings=small)
+    assert report.score == report.max_score, report.notes
+
+
 # ---- processes -------------------------------------------------------------------
 
 def _survivors() -> list[str]:

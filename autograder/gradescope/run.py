@@ -69,7 +69,8 @@ def student_id(metadata_path: Path) -> str:
 def pick(submission: Path, assignment: str) -> Path:
     """The one .py or .ipynb file handed in (one named after the assignment, when there are several)."""
     files = sorted(p for p in submission.rglob("*") if p.suffix in (".py", ".ipynb") and p.is_file()
-                   and not p.is_symlink() and ".ipynb_checkpoints" not in p.parts)
+                   and not p.is_symlink() and not p.name.startswith("._")     # macOS's AppleDouble files
+                   and not {".ipynb_checkpoints", "__MACOSX", "__pycache__"} & set(p.parts))
     if len(files) == 1:
         return files[0]
     named = [p for p in files if p.stem == assignment]

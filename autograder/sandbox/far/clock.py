@@ -77,7 +77,8 @@ class Scratch:
         return self.total > self.cap
 
     def clear(self) -> None:
-        """Remove what the submission wrote (its folders stay, and ``keep``)."""
+        """Remove what the submission wrote (its folders stay, and ``keep``, emptied if even
+        that is over the cap)."""
         for path, dirs, files in os.walk(self.folder, topdown=False):
             for name in files:
                 full = os.path.join(path, name)
@@ -93,6 +94,12 @@ class Scratch:
                         os.unlink(full)
                     except OSError:
                         pass
+        if self.usage() > self.cap:     # what is kept is itself too large (scratch_mb below file_mb)
+            for path in self.keep:
+                try:
+                    os.truncate(path, 0)
+                except OSError:
+                    pass
         self.measured_at = -math.inf    # measured again next time; ``total`` keeps what was found
 
     def settle(self) -> None:
