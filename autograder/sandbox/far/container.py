@@ -39,6 +39,7 @@ import time
 
 from autograder.sandbox.far import libc
 from autograder.sandbox.far.kernel import SANDBOX_UID_BASE     # as in root mode: base + a pid
+
 PR_SET_CHILD_SUBREAPER = 36
 SHARED_FOLDERS = ("/tmp", "/var/tmp", "/dev/shm")   # writable by any uid: cleaned after each submission
 SWEEP_SECONDS = 5.0              # at most this long to kill a tree (it takes milliseconds)
