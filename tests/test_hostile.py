@@ -14,6 +14,7 @@ import pytest
 
 from autograder.grader import one, seeds
 from autograder.sandbox.far import detect
+from autograder.sandbox.far.kernel import SANDBOX_UID_BASE
 from autograder.sandbox.client import Zygote
 from autograder.sinks import results_json
 from autograder.inputs.read import load
@@ -239,6 +240,37 @@ def test_a_scratch_smaller_than_one_file_still_holds(sandboxed, course):
     source = "import os\nfor _ in range(30):\n    os.write(1, b'x' * 2**20)\n" + REFERENCE
     report = sandboxed(source, settings=small)
     assert report.score == report.max_score, report.notes
+
+
+def test_in_container_mode_the_keeper_ends_a_submission_that_bypasses_its_scratch_check(tmp_path, course):
+    """The scratch's cap is checked in the submission's own process, which its code can rewrite;
+    the keeper, outside it, ends the submission at twice scratch_mb, and removes its files."""
+    require_root()
+    worker = Zygote(sandbox="container")
+    try:
+        path = tmp_path / "bypass.ipynb"      # the first cell's effects last: the runner is its fork
+        path.write_text(notebook([REFERENCE + """
+import sys
+sys.modules["autograder.sandbox.far.clock"].SCRATCH = None      # no more checks in this process
+""", """
+for i in range(1000):
+    with open(f"fill-{i}", "wb") as f:
+        f.write(b"x" * 2**20)
+"""]))
+        small = course.model_copy(update={"limits": course.limits.model_copy(update={"scratch_mb": 20})})
+        start = time.monotonic()
+        report = one.grade(worker, load(path), small, b"s")
+        assert report.score == 0 and "ended unexpectedly" in " ".join(report.notes), report.notes
+        assert time.monotonic() - start < 10
+        # its files are gone (what is left is the empty scratch of the sandbox built ahead)
+        left = sum(f.stat().st_size for d in Path(tempfile.gettempdir()).glob(f"autograder-{SANDBOX_UID_BASE // 10**6}*")
+                   for f in d.rglob("*") if f.is_file())
+        assert left < 2**20
+        again = tmp_path / "ok.py"
+        again.write_text(REFERENCE)
+        assert one.grade(worker, load(again), course, b"s").score == 23
+    finally:
+        worker.close()
 
 
 # ---- processes -------------------------------------------------------------------

@@ -22,7 +22,8 @@ and nothing else, and the kernel holds off new forks while it runs.
 The scratch is a folder owned by the uid, mode 0700, in the system's temporary
 folder: nobody else can list or read it. There is no tmpfs to cap it, so each file
 is capped by RLIMIT_FSIZE and the folder's total is checked while each unit runs
-and after it (``clock.Scratch``). What is readable to any uid stays readable (the
+and after it (``clock.Scratch``), and by the keeper, which ends the submission at
+twice the cap. What is readable to any uid stays readable (the
 grader's own files are made private by the grader, which refuses to start in this
 mode when they are not); the network is not taken away.
 """
@@ -37,7 +38,7 @@ import stat
 import tempfile
 import time
 
-from autograder.sandbox.far import libc
+from autograder.sandbox.far import clock, libc
 from autograder.sandbox.far.kernel import SANDBOX_UID_BASE     # as in root mode: base + a pid
 
 PR_SET_CHILD_SUBREAPER = 36
@@ -45,11 +46,14 @@ SHARED_FOLDERS = ("/tmp", "/var/tmp", "/dev/shm")   # writable by any uid: clean
 SWEEP_SECONDS = 5.0              # at most this long to kill a tree (it takes milliseconds)
 
 
-def isolate(close_fds: tuple[int, ...] = (), life: int | None = None) -> str:
+def isolate(close_fds: tuple[int, ...] = (), life: int | None = None, scratch_mb: int | None = None) -> str:
     """In the submission's first process (root): become its keeper, fork the runner,
     drop the runner's privileges. Returns only in the runner, with its home (the
     scratch). ``life``: the read end of the pipe whose write end the grader holds;
-    without it (the start-up test) the keeper stops once its runner has exited."""
+    without it (the start-up test) the keeper stops once its runner has exited.
+    ``scratch_mb``: the keeper ends the submission when its scratch holds twice that (a
+    backstop: the submission's own process checks the cap after every statement and
+    probe, but code there can rewrite that check)."""
     keeper = os.getpid()
     uid = SANDBOX_UID_BASE + keeper
     libc.check(libc.prctl(PR_SET_CHILD_SUBREAPER, 1), "a subreaper")
@@ -60,7 +64,7 @@ def isolate(close_fds: tuple[int, ...] = (), life: int | None = None) -> str:
     if runner:
         for fd in close_fds:
             os.close(fd)
-        _keep(life, runner, uid, home)
+        _keep(life, runner, uid, home, 2 * scratch_mb * 2**20 if scratch_mb else None)
     if life is not None:
         os.close(life)
     os.setpgid(0, 0)
@@ -136,18 +140,22 @@ def drop_privileges(uid: int) -> None:
     libc.no_new_privs()
 
 
-def _keep(life: int | None, runner: int, uid: int, home: str) -> None:
+def _keep(life: int | None, runner: int, uid: int, home: str, most: int | None) -> None:
     """The keeper's life (never returns): reap orphans until the grader lets go (or,
-    without ``life``, until the runner has exited), then sweep and clean."""
+    without ``life``, until the runner has exited) or the scratch holds more than
+    ``most`` bytes, then sweep and clean."""
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     runner_done = False
+    scratch = clock.Scratch(home, most or 0)
     try:
         while True:
             if life is not None:
-                ready, _, _ = select.select([life], [], [], 0.5)
+                ready, _, _ = select.select([life], [], [], clock.POLL)
                 if ready:
                     break             # the grader closed its end (or died)
+                if most is not None and scratch.usage() > most:
+                    break             # the grader sees the submission's process end
             while True:
                 try:
                     pid, _ = os.waitpid(-1, os.WNOHANG if life is not None else 0)

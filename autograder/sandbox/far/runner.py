@@ -92,7 +92,7 @@ def serve(sock: socket.socket, in_namespace: bool = False, life: int | None = No
     limits = msg["limits"]
     box = msg["sandbox"]
     if box["mode"] == "container":
-        home = container.isolate(close_fds=(sock.fileno(),), life=life)
+        home = container.isolate(close_fds=(sock.fileno(),), life=life, scratch_mb=int(limits["scratch_mb"]))
     else:
         home = kernel.isolate(box["mode"], int(limits["scratch_mb"]),
                               close_fds=(sock.fileno(),), in_namespace=in_namespace)
