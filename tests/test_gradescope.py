@@ -137,6 +137,22 @@ def test_a_zip_with_no_secret_has_none(tmp_path):
     assert "predictable" in done.stderr
 
 
+def test_a_pin_that_does_not_run_on_gradescopes_python_stops_the_build(monkeypatch):
+    from autograder.gradescope import build
+    real = build.metadata.metadata
+
+    def newer_numpy(name):
+        data = real(name)
+        if name == "numpy":
+            data = {**{k: data[k] for k in ("Name", "Version")}, "Requires-Python": ">=3.11"}
+        return data
+
+    assert build.pins()["numpy"]
+    monkeypatch.setattr(build.metadata, "metadata", newer_numpy)
+    with pytest.raises(build.UsageError, match=r"Python 3\.10: numpy==[0-9.]+ \(Requires-Python >=3\.11\)"):
+        build.pins()
+
+
 # ---- run_autograder in a simulated container ----------------------------------------------
 
 def test_a_correct_submission_gets_full_marks_and_its_own_hidden_seed(tmp_path, autograder_zip):

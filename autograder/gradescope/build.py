@@ -31,9 +31,24 @@ def _name(requirement: str) -> tuple[str, str]:
     return name, requirement.partition(";")[2].strip()
 
 
+GRADESCOPE_PYTHON = "3.10"      # Ubuntu 22.04's python3, on Gradescope's default image
+
+
+def _runs_on(name: str, python: str) -> bool:
+    """Whether the installed version of ``name`` declares that it runs on ``python``."""
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
+    declared = metadata.metadata(name).get("Requires-Python")
+    try:
+        return not declared or SpecifierSet(declared).contains(python)
+    except InvalidSpecifier:
+        return True
+
+
 def pins() -> dict[str, str]:
     """name -> the exact version installed here, for each direct dependency of the package
-    (a local label such as ``+cpu`` dropped: the index decides the build)."""
+    (a local label such as ``+cpu`` dropped: the index decides the build). Each must run
+    on Gradescope's Python."""
     found = {}
     for requirement in metadata.requires(DISTRIBUTION) or []:
         name, marker = _name(requirement)
@@ -44,6 +59,11 @@ def pins() -> dict[str, str]:
         except metadata.PackageNotFoundError:
             raise UsageError(f"{name}: a dependency of {DISTRIBUTION} is not installed here, so its "
                              "version cannot be pinned (expected `make venv` first)") from None
+    newer = [f"{name}=={version} (Requires-Python {metadata.metadata(name).get('Requires-Python')})"
+             for name, version in found.items() if not _runs_on(name, GRADESCOPE_PYTHON)]
+    if newer:
+        raise UsageError(f"gradescope build: these pins do not install on Gradescope's Python "
+                         f"{GRADESCOPE_PYTHON}: {', '.join(newer)}; pin versions that do (constraints.txt)")
     return found
 
 
