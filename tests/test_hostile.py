@@ -399,6 +399,48 @@ def squared_loss(y_hat, y):
     assert report.score == report.max_score, [r.message for r in report.results if not r.passed][:1]
 
 
+def test_container_mode_opens_no_folder_but_the_libraries(tmp_path, course, monkeypatch):
+    """Reaching the libraries below a private folder must not reach anything else: here the
+    grader's working folder, first on the warm worker's sys.path, in a folder only root may
+    enter, holds a module and a course.yaml that any uid could read if it got there."""
+    require_root()
+    home = Path("/tmp") / f"ag-home-{os.getpid()}"      # 0700, like a home folder; pytest's are 0700 all the way
+    shutil.rmtree(home, ignore_errors=True)
+    home.mkdir(mode=0o700)
+    private = home / "course"
+    private.mkdir()
+    (private / "course.yaml").write_text("seed: 1\n")
+    (private / "helper_mod.py").write_text("X = 1\n")
+    for path in private.iterdir():
+        os.chmod(path, 0o644)
+    os.chmod(private, 0o755)
+    monkeypatch.chdir(private)
+    worker = Zygote(sandbox="container")
+    try:
+        path = tmp_path / "look.py"
+        path.write_text(hostile.reveals("""
+import os
+found = []
+try:
+    import helper_mod
+    found.append("imported helper_mod")
+except ImportError:
+    pass
+for fd in os.listdir("/proc/self/fd"):
+    for name in ("course.yaml", "course/course.yaml"):
+        try:
+            found.append(open(f"/proc/self/fd/{fd}/{name}").read())
+        except OSError:
+            pass
+return found
+"""))
+        report = one.grade(worker, load(path), course, b"s")
+    finally:
+        worker.close()
+        shutil.rmtree(home, ignore_errors=True)
+    assert report.score == report.max_score, [r.message for r in report.results if not r.passed][:1]
+
+
 # ---- hidden inputs ------------------------------------------------------------------
 
 def test_hidden_seeds_differ_per_submission_and_replay_exactly(course):

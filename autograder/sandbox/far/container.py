@@ -94,29 +94,43 @@ def _private_step(path: str) -> str | None:
 def reach_imports() -> None:
     """Where the interpreter's libraries lie below a folder that other uids may not
     search (Python installed under root's 0700 home), keep importing from them after the
-    uid is dropped: such a folder is opened now, as root, and the import paths that lead
-    through it (``sys.path``, the packages' ``__path__``) go through ``/proc/self/fd/N``,
-    which the kernel resolves without searching the folders above it. Nothing becomes
-    readable that was not: the files themselves keep their modes."""
+    uid is dropped. Each folder of the sandbox's allowlist (view.py: the standard
+    library, the site-packages, the stand-ins; never the working folder or another
+    entry of ``sys.path``) that is out of reach is opened now, as root, and the import
+    paths into it (``sys.path``, the packages' ``__path__``) go through
+    ``/proc/self/fd/N``, which the kernel resolves without searching the folders above
+    it. Only those folders open up, and their files keep their modes."""
     import sys
 
-    steps: dict[str, str] = {}
-    searched = [getattr(m, "__path__", None) for m in list(sys.modules.values())]
-    for entry in [p for p in sys.path if p] + [p for paths in searched if isinstance(paths, list)
-                                                 for p in paths if isinstance(p, str)]:
-        step = _private_step(entry)
-        if step is not None and step not in steps and os.path.isdir(step):
-            steps[step] = f"/proc/self/fd/{os.open(step, os.O_PATH | os.O_DIRECTORY)}"
-    if not steps:
+    from autograder.sandbox.far import view
+
+    roots = {}
+    for folder in view.allowed():
+        if os.path.isdir(folder) and _private_step(folder) is not None:
+            roots[folder] = f"/proc/self/fd/{os.open(folder, os.O_PATH | os.O_DIRECTORY)}"
+    if not roots:
         return
 
+    def through(real: str) -> str | None:
+        for folder, fd_path in roots.items():
+            if real == folder or real.startswith(folder + "/"):
+                return fd_path + real[len(folder):]
+        return None
+
+    # the prefixes to move: the folders, and the entries of sys.path (as written) that lead into
+    # them; a package's __path__ starts with one of those (resolved once, not per module)
+    prefixes = dict(roots)
+    for entry in sys.path:
+        if entry and entry not in prefixes and through(os.path.realpath(entry)) is not None:
+            prefixes[entry] = through(os.path.realpath(entry))
+
     def moved(path: str) -> str:
-        for step, fd_path in steps.items():
-            if path == step or path.startswith(step + "/"):
-                return fd_path + path[len(step):]
+        for prefix, fd_path in prefixes.items():
+            if path == prefix or path.startswith(prefix + "/"):
+                return fd_path + path[len(prefix):]
         return path
 
-    sys.path[:] = [moved(p) for p in sys.path]
+    sys.path[:] = [moved(p) if p else p for p in sys.path]
     for module in list(sys.modules.values()):
         search = getattr(module, "__path__", None)
         if isinstance(search, list):

@@ -90,6 +90,11 @@ def allowlist() -> list[str]:
     return kept
 
 
+def allowed() -> list[str]:
+    """The allowlist: the one ``prepare`` computed in the warm worker, else computed now."""
+    return _prepared[0] if _prepared is not None else allowlist()
+
+
 def prepare() -> list[str]:
     """In the warm worker, once: the allowlist that every submission's view is built from."""
     global _prepared
