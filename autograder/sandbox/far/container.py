@@ -78,7 +78,7 @@ def isolate(close_fds: tuple[int, ...] = (), life: int | None = None, scratch_mb
 
 def _private_step(path: str) -> str | None:
     """The folder on the way to ``path`` that other uids cannot reach, because its parent
-    denies them search permission (``/root/.pyenv`` when ``/root`` is 0700); None if none."""
+    denies them search permission (a folder in root's home, when that home is 0700); None if none."""
     parts = os.path.abspath(path).split("/")[1:]
     here = "/"
     for part in parts:
