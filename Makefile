@@ -29,12 +29,14 @@ demo: venv
 	$(BIN)/python -m autograder.demo $(DEMO_DIR)
 
 # Debian packages the tests need, each only when it is missing: headless Chromium checks the
-# HTML pages, and a CJK font draws their Chinese (without one, every character is a box).
+# HTML pages, a CJK font draws their Chinese (without one, every character is a box), and
+# setpriv, of util-linux, runs the grader as a Docker container would (tests/container.py).
 # CI runs as root; elsewhere through sudo.
 system-packages:
 	@missing=""; \
 	command -v chromium >/dev/null 2>&1 || missing="chromium"; \
 	command -v fc-list >/dev/null 2>&1 && [ -n "$$(fc-list :lang=zh family)" ] || missing="$$missing fontconfig fonts-wqy-zenhei"; \
+	command -v setpriv >/dev/null 2>&1 || missing="$$missing util-linux"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then sudo=""; else sudo="sudo"; fi; \
 	  echo "installing Debian packages:$$missing"; \

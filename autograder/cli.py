@@ -13,6 +13,7 @@ from autograder import __version__
 
 EXIT_OK, EXIT_FAIL_UNDER, EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 EXIT_TERMINATED = 143     # SIGTERM, as a shell reports a process that it ended
+SANDBOX_MODES = ("auto", "root", "userns", "container")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -76,6 +77,14 @@ def _parser() -> argparse.ArgumentParser:
     g.add_argument("--shard", type=_shard, default=None, metavar="I/N",
                    help="grade only the I-th of N deterministic slices (for parallel CI jobs)")
     g.add_argument("--quiet", action="store_true", help="print only errors and the summary")
+    g.add_argument("--sandbox", choices=SANDBOX_MODES, default=None,
+                   help="the sandbox: auto (root mode, else userns mode; the default, or course.yaml's "
+                        "sandbox:), root, userns, or container (Docker, Gradescope: no namespaces)")
+    g.add_argument("--results-json", default=None, metavar="PATH",
+                   help="also write the one submission's results.json to PATH (Gradescope's "
+                        "/autograder/results/results.json)")
+    g.add_argument("--id", default=None, help="the student id of the one submission (its hidden seed), "
+                                              "instead of the file's stem")
 
     r = sub.add_parser("replay", help="grade one submission again with its recorded seeds (appeals)")
     r.add_argument("id", help="the submission id (student)")
@@ -104,6 +113,18 @@ def _parser() -> argparse.ArgumentParser:
     _common(s, gradebook=False)
     s.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
                    help="programs graded at once (default: the number of cores)")
+
+    gs = sub.add_parser("gradescope", help="Gradescope: build the autograder zip, or run it")
+    gsub = gs.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    gb = gsub.add_parser("build", help="write the autograder zip (setup.sh, run_autograder, wheel, "
+                                       "course.yaml, secret, pinned requirements)")
+    gb.add_argument("--out", default="autograder.zip", help="the zip to write (default: autograder.zip)")
+    _common(gb, gradebook=False)
+    gb.add_argument("--wheel", default=None, help="put this wheel of the package in the zip instead of "
+                                                  "building one from the checkout")
+    gr = gsub.add_parser("run", help="what the zip's run_autograder calls: grade the submission in "
+                                     "/autograder and write /autograder/results/results.json")
+    gr.add_argument("--root", default=None, help="the tree (default: $AUTOGRADER_ROOT, else /autograder)")
 
     m = sub.add_parser("merge", help="combine gradebooks (from shards) into one")
     m.add_argument("target", help="the gradebook to merge into (created when missing)")
@@ -141,6 +162,8 @@ def run() -> None:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     args.launched = None
+    if args.command == "gradescope" and args.action == "run":
+        return _gradescope_run(args)
     if args.command in ("grade", "replay", "selftest"):
         from autograder.grader import start_zygote
         args.launched = start_zygote()  # it imports torch while this process imports its own
@@ -154,8 +177,11 @@ def main(argv: list[str] | None = None) -> int:
         settings = course.load(config) if args.command != "merge" else None
         if config is None and args.command != "merge":
             print(f"autograder: {course.not_found(start)}", file=sys.stderr)
+        if args.launched is not None:       # the zygote builds this sandbox (it imports torch meanwhile)
+            args.launched.choose(getattr(args, "sandbox", None) or settings.sandbox)
         handler = {"grade": _grade, "replay": _replay, "export": _export, "report": _report,
-                   "merge": _merge, "selftest": _selftest, "nbgrader": _nbgrader}[args.command]
+                   "merge": _merge, "selftest": _selftest, "nbgrader": _nbgrader,
+                   "gradescope": _gradescope_build}[args.command]
         return handler(args, settings, config)
     except (ConfigError, UsageError, GradebookError, WorkerError) as exc:
         print(f"autograder: {terminal(exc, lines=True)}", file=sys.stderr)    # it may name a student's file
@@ -214,8 +240,45 @@ def _writable(folder: Path) -> None:
         raise OutputError(f"{folder}: the output folder cannot be written: {exc.strerror or exc}") from None
 
 
+def _kept_from_submissions(args, settings, config, submissions) -> dict:
+    """What a submission must not read in container mode: what -> path."""
+    kept = {"the working folder": Path.cwd(), "the output folder": Path(args.out),
+            "the gradebook": Path(args.gradebook)}
+    for suffix in ("-wal", "-shm", "-journal"):
+        kept[f"the gradebook's {suffix} file"] = Path(args.gradebook + suffix)
+    if config is not None:
+        kept["course.yaml"] = config
+        if settings.secret_file:
+            kept["the secret file"] = config.parent / settings.secret_file
+    if args.results_json:
+        kept["--results-json"] = Path(args.results_json)
+        kept["the folder of --results-json"] = Path(args.results_json).parent
+    for s in submissions:
+        kept[f"the submission {s.id}"] = Path(s.path)
+    return kept
+
+
+def _refuse(args, submissions, reason: str) -> None:
+    """Nothing is graded: every submission's results.json (and --results-json) says why."""
+    from autograder.errors import OutputError
+    from autograder.model import safe_id
+    from autograder.sinks import results_json
+
+    targets = [Path(args.out) / safe_id(s.id) / "results.json" for s in submissions]
+    if args.results_json:
+        targets.append(Path(args.results_json))
+    for target in targets:
+        try:
+            results_json.write_refusal(target, reason)
+        except OutputError:
+            pass                    # the refusal itself is the message on the terminal
+
+
 def _grade(args, settings, config) -> int:
-    from autograder.errors import OutputError, UsageError
+    import dataclasses
+
+    from autograder.errors import OutputError, SandboxError, UsageError
+    from autograder.grader import private
     from autograder.inputs import roster as roster_mod
     from autograder.inputs.discover import discover, in_shard
     from autograder.sinks.safe import terminal
@@ -232,6 +295,20 @@ def _grade(args, settings, config) -> int:
     for note in skipped:
         print(f"autograder: note: {terminal(note)}", file=sys.stderr)
     submissions = [s for s in submissions if in_shard(s.id, args.shard)]
+    for flag, value in (("--id", args.id), ("--results-json", args.results_json)):
+        if value is not None and len(submissions) != 1:
+            raise UsageError(f"{flag} is for one submission, and {len(submissions)} were found: "
+                             + ", ".join(terminal(s.path) for s in submissions[:5]))
+    if args.id is not None:
+        submissions = [dataclasses.replace(submissions[0], id=args.id)]
+    mode = args.sandbox or settings.sandbox
+    if mode == "container":
+        private.make_private_by_default()
+        why = private.refuse_exposed(_kept_from_submissions(args, settings, config, submissions))
+        why = "; ".join(w for w in (why, private.catalogue_exposure()) if w) or None
+        if why is not None:
+            _refuse(args, submissions, why)
+            raise UsageError(why)
     if args.roster:
         known = roster_mod.read(args.roster)
         for s in submissions:
@@ -251,12 +328,16 @@ def _grade(args, settings, config) -> int:
         _writable(Path(args.format_out).parent)
     machine = _machine_sink(args.format, args.format_out)
     with Gradebook(args.gradebook) as gradebook:
-        grader = many.Grader(settings, secret, gradebook, args.launched)
+        try:
+            grader = many.Grader(settings, secret, gradebook, args.launched)
+        except SandboxError as exc:         # Gradescope shows this instead of a failure
+            _refuse(args, submissions, str(exc))
+            raise
         if not args.quiet:
             print(f"autograder: sandbox ({grader.zygote.sandbox['mode']} mode): "
                   + "; ".join(grader.zygote.layers), file=sys.stderr)
         below = progress.FailUnder(args.fail_under) if args.fail_under is not None else None
-        sinks = [results_json.ResultsJson(out), feedback.Feedback(out, settings.language),
+        sinks = [results_json.ResultsJson(out, args.results_json), feedback.Feedback(out, settings.language),
                  progress.Bar(len(submissions), enabled=not args.quiet and sys.stderr.isatty(),
                               language=settings.language),
                  *([] if args.quiet else [table.Table(limit=60, language=settings.language,
@@ -295,6 +376,26 @@ def _machine_sink(fmt: str | None, out: str | None):
     from autograder.sinks import github, json_out, junit
 
     return {"junit": junit.JUnit, "github": github.GitHub, "json": json_out.Json}[fmt](out)
+
+
+# ---- gradescope ----------------------------------------------------------------------
+
+def _gradescope_build(args, settings, config) -> int:
+    from autograder.gradescope import build
+
+    secret = _secret(settings, config)
+    names = build.build(Path(args.out), config, secret, Path(args.wheel) if args.wheel else None)
+    print(f"autograder: wrote {args.out} ({', '.join(names)}); upload it on Gradescope's "
+          "Configure Autograder page" + ("" if secret else "; no course secret, so the hidden checks' "
+                                          "seeds are predictable"), file=sys.stderr)
+    return EXIT_OK
+
+
+def _gradescope_run(args) -> int:
+    """Grade Gradescope's submission with the `grade` command; results.json exists afterwards."""
+    from autograder.gradescope import run
+
+    return run.run(run.root_of(args.root, os.environ), main)
 
 
 # ---- replay -------------------------------------------------------------------------

@@ -28,3 +28,7 @@ class OutputError(Exception):
 
 class WorkerError(Exception):
     """The warm worker could not be started or stopped answering."""
+
+
+class SandboxError(WorkerError):
+    """No sandbox can be built here: the grader refuses to run student code, and says why."""

@@ -55,6 +55,7 @@ def test_commands_that_need_no_torch_do_not_import_it(tmp_path):
         "export csv": (["export", "csv", "--out", "autograder-grades.csv", "--canvas", "canvas.csv"], 0),
         "report": (["report", "--out", "report.html"], 0),
         "nbgrader init": (["nbgrader", "init", "nbcourse"], 0),
+        "gradescope build": (["gradescope", "build", "--out", "autograder.zip"], 0),
     }
     for name, (argv, code) in cases.items():
         seen, stderr = _loaded_after(*argv, cwd=tmp_path)

@@ -14,11 +14,25 @@ import pytest
 
 from autograder.grader import one, seeds
 from autograder.sandbox.far import detect
+from autograder.sandbox.far.kernel import SANDBOX_UID_BASE
 from autograder.sandbox.client import Zygote
 from autograder.sinks import results_json
 from autograder.inputs.read import load
 from samples import hostile
-from tests.conftest import REFERENCE, ROOT, children, lost_points, notebook
+from tests.conftest import REFERENCE, ROOT, SANDBOXES, children, lost_points, notebook
+
+
+def require_root() -> None:
+    if os.getuid() != 0:
+        pytest.skip("container mode drops to a uid of its own: it needs root")
+
+
+def container_or_default(sandbox: str) -> Zygote:
+    """A fresh worker in the default mode, or in container mode (forced here: see conftest)."""
+    if sandbox == "container":
+        require_root()
+        return Zygote(sandbox="container")
+    return Zygote()
 
 
 @pytest.fixture
@@ -52,17 +66,19 @@ def test_no_network_even_to_the_graders_own_loopback(grade):
 
 @pytest.mark.parametrize("source", [hostile.KILL_ALL_AT_IMPORT, hostile.KILL_ALL_IN_FUNCTION],
                          ids=["at import", "in sgd"])
-def test_kill_minus_one_costs_only_that_submission(grade, source):
-    report = grade(source)
+def test_kill_minus_one_costs_only_that_submission(sandboxed, source):
+    """In container mode there is no PID namespace: kill(-1) reaches every process of the
+    submission's own uid, and nothing else."""
+    report = sandboxed(source)
     assert report.score < report.max_score          # it did take itself down
-    assert still_full_marks_after(grade, report)    # and nothing else: this process, the worker
+    assert still_full_marks_after(sandboxed, report)    # and nothing else: this process, the worker
 
 
-def worker_started_with(variable: str, value: str) -> Zygote:
+def worker_started_with(variable: str, value: str, sandbox: str | None = None) -> Zygote:
     """A worker started while the grader's environment has ``variable`` set."""
     os.environ[variable] = value
     try:
-        return Zygote()
+        return Zygote(sandbox=None if sandbox == "default" else sandbox)
     finally:
         del os.environ[variable]
 
@@ -155,10 +171,10 @@ def test_the_namespace_dies_when_the_grader_lets_go_of_its_init(worker):
 
 # ---- exits, interrupts and time ----------------------------------------------
 
-def test_exits_in_notebook_cells_cost_only_those_cells(grade):
+def test_exits_in_notebook_cells_cost_only_those_cells(sandboxed):
     cells = ["import sys\nsys.exit(1)", "raise KeyboardInterrupt", "import os\nos._exit(2)",
              "raise SystemExit", REFERENCE]
-    report = grade(notebook(cells), kind="ipynb")
+    report = sandboxed(notebook(cells), kind="ipynb")
     assert report.score == report.max_score
     assert len(report.notes) == 4
 
@@ -166,13 +182,13 @@ def test_exits_in_notebook_cells_cost_only_those_cells(grade):
 @pytest.mark.parametrize("parallel", [1, 2], ids=["in turn", "side by side"])
 @pytest.mark.parametrize("source, cost", [(hostile.SLEEP, 3.0), (hostile.IGNORES_SIGNALS, 1.0)],
                          ids=["sleep", "ignores signals"])
-def test_a_hang_costs_one_probe_limit(grade, quick, source, cost, parallel):
+def test_a_hang_costs_one_probe_limit(sandboxed, quick, source, cost, parallel):
     """In turn, training is never started; side by side, it is stopped when linreg's
     limit runs out. Either way training is reported as blocked by linreg. A busy loop
     costs linreg's 1 s of CPU time; a sleep uses none, and costs the wall-clock
     backstop of three times that."""
     start = time.monotonic()
-    report = grade(source, settings=quick, parallel=parallel)
+    report = sandboxed(source, settings=quick, parallel=parallel)
     assert set(lost_points(report)) == {"linreg", "training"}
     assert time.monotonic() - start < cost + 2.0   # linreg's limit once, never training's 3 s
     training = [r for r in report.results if r.function == "training"]
@@ -186,7 +202,8 @@ def _rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def test_memory_bomb_flood_and_recursion_are_bounded_and_the_grader_stays_flat(grade):
+def test_memory_bomb_flood_and_recursion_are_bounded_and_the_grader_stays_flat(sandboxed):
+    grade = sandboxed
     grade(REFERENCE)
     before = _rss_mb()
     bomb = grade(hostile.MEMORY_BOMB)
@@ -203,12 +220,57 @@ def test_memory_bomb_flood_and_recursion_are_bounded_and_the_grader_stays_flat(g
     assert _rss_mb() - before < 50
 
 
-def test_filling_the_disk_stays_in_the_capped_scratch(grade):
-    report = grade(hostile.FILL_DISK)
+def test_filling_the_disk_stays_in_the_capped_scratch(sandboxed):
+    """In container mode no tmpfs caps the scratch: its total is checked while each statement
+    runs, and the statement that takes it past scratch_mb is stopped and its files removed."""
+    report = sandboxed(hostile.FILL_DISK)
     assert report.score == report.max_score
+    if sandboxed.mode == "container":
+        assert any("more than the 100 MB of limits.scratch_mb" in note for note in report.notes), report.notes
     for folder in (Path.cwd(), Path.home(), Path(tempfile.gettempdir()), Path("/var/tmp"), Path("/dev/shm")):
         if folder.is_dir():
             assert not [p for p in folder.iterdir() if p.name.startswith(hostile.MARK)], folder
+
+
+def test_a_scratch_smaller_than_one_file_still_holds(sandboxed, course):
+    """scratch_mb below file_mb: 30 MB of output (kept in the scratch) is over a 10 MB scratch.
+    The statement costs only itself, and what follows runs (in container mode the kept output is
+    emptied, or every later statement would be over the cap too)."""
+    small = course.model_copy(update={"limits": course.limits.model_copy(update={"scratch_mb": 10})})
+    source = "import os\nfor _ in range(30):\n    os.write(1, b'x' * 2**20)\n" + REFERENCE
+    report = sandboxed(source, settings=small)
+    assert report.score == report.max_score, report.notes
+
+
+def test_in_container_mode_the_keeper_ends_a_submission_that_bypasses_its_scratch_check(tmp_path, course):
+    """The scratch's cap is checked in the submission's own process, which its code can rewrite;
+    the keeper, outside it, ends the submission at twice scratch_mb, and removes its files."""
+    require_root()
+    worker = Zygote(sandbox="container")
+    try:
+        path = tmp_path / "bypass.ipynb"      # the first cell's effects last: the runner is its fork
+        path.write_text(notebook([REFERENCE + """
+import sys
+sys.modules["autograder.sandbox.far.clock"].SCRATCH = None      # no more checks in this process
+""", """
+for i in range(1000):
+    with open(f"fill-{i}", "wb") as f:
+        f.write(b"x" * 2**20)
+"""]))
+        small = course.model_copy(update={"limits": course.limits.model_copy(update={"scratch_mb": 20})})
+        start = time.monotonic()
+        report = one.grade(worker, load(path), small, b"s")
+        assert report.score == 0 and "ended unexpectedly" in " ".join(report.notes), report.notes
+        assert time.monotonic() - start < 10
+        # its files are gone (what is left is the empty scratch of the sandbox built ahead)
+        left = sum(f.stat().st_size for d in Path(tempfile.gettempdir()).glob(f"autograder-{SANDBOX_UID_BASE // 10**6}*")
+                   for f in d.rglob("*") if f.is_file())
+        assert left < 2**20
+        again = tmp_path / "ok.py"
+        again.write_text(REFERENCE)
+        assert one.grade(worker, load(again), course, b"s").score == 23
+    finally:
+        worker.close()
 
 
 # ---- processes -------------------------------------------------------------------
@@ -226,8 +288,10 @@ def _survivors() -> list[str]:
     return found
 
 
-def test_no_process_outlives_the_grading_of_its_submission(grade):
-    report = grade(hostile.PROCESSES)
+def test_no_process_outlives_the_grading_of_its_submission(sandboxed):
+    """In container mode there is no PID namespace to die with: the keeper kills every process of
+    the submission's uid (programs run there: subprocess works, setsid too)."""
+    report = sandboxed(hostile.PROCESSES)
     assert report.score == report.max_score
     deadline = time.monotonic() + 5
     while _survivors() and time.monotonic() < deadline:
@@ -237,9 +301,12 @@ def test_no_process_outlives_the_grading_of_its_submission(grade):
 
 # ---- forgery ---------------------------------------------------------------------
 
-def test_forgery_changes_no_grade_and_writes_nowhere(tmp_path, course):
+@pytest.mark.parametrize("sandbox", SANDBOXES)
+def test_forgery_changes_no_grade_and_writes_nowhere(tmp_path, course, sandbox):
+    """In container mode the world-writable folders (/tmp) are writable: what the uid left
+    there is removed when its grading ends."""
     out = tmp_path / "out"
-    worker = Zygote()
+    worker = container_or_default(sandbox)
     try:
         path = tmp_path / "forger.py"
         path.write_text(hostile.forgery(str(out)))
@@ -260,8 +327,11 @@ def test_forgery_changes_no_grade_and_writes_nowhere(tmp_path, course):
 
 # ---- secrets ---------------------------------------------------------------------
 
-def test_the_graders_environment_never_reaches_student_code(tmp_path, course):
-    worker = worker_started_with("AUTOGRADER_TEST_TOKEN", "s3cret")
+@pytest.mark.parametrize("sandbox", SANDBOXES)
+def test_the_graders_environment_never_reaches_student_code(tmp_path, course, sandbox):
+    if sandbox == "container":
+        require_root()
+    worker = worker_started_with("AUTOGRADER_TEST_TOKEN", "s3cret", sandbox)
     try:
         path = tmp_path / "spy.py"
         path.write_text(hostile.env_leak("AUTOGRADER_TEST_TOKEN"))
@@ -274,19 +344,101 @@ def test_the_graders_environment_never_reaches_student_code(tmp_path, course):
 
 @pytest.mark.parametrize("target", ["solutions/linreg.py", "solutions", "course.yaml", "samples",
                                     ".git"])
-def test_course_files_cannot_be_read(grade, target):
+def test_course_files_cannot_be_read(sandboxed, target, tmp_path):
+    """In container mode the course's files are out of reach by their folder's mode, not by a
+    view: here a copy in a folder only root may enter (the grader refuses course files that any
+    uid may read: tests/test_gradescope.py)."""
     path = ROOT / target
     if not path.exists():
         pytest.skip(f"{target} is not in this checkout")
-    report = grade(hostile.reads(str(path)))
+    if sandboxed.mode == "container":
+        private = tmp_path / "course"
+        private.mkdir(mode=0o700)
+        copy = private / target
+        copy.parent.mkdir(parents=True, exist_ok=True)
+        if path.is_dir():
+            shutil.copytree(path, copy, symlinks=True)
+        else:
+            shutil.copy(path, copy)
+        path = copy
+    report = sandboxed(hostile.reads(str(path)))
     assert report.score == report.max_score, f"{target} was readable"
 
 
-def test_the_read_channel_itself_works(grade):
+def test_the_read_channel_itself_works(sandboxed):
     """The tests above would pass vacuously if a successful read did not show: it does.
-    The standard library is one of the few things a submission can read."""
-    report = grade(hostile.reads(os.path.realpath(os.__file__)))
+    The standard library is one of the few things a submission can read. In container mode,
+    what any uid may read: course.yaml in a folder that any uid may enter (which the grader
+    refuses to start with)."""
+    if sandboxed.mode == "default":
+        report = sandboxed(hostile.reads(os.path.realpath(os.__file__)))
+    else:
+        shared = Path("/tmp") / f"ag-readable-{os.getpid()}"
+        shared.mkdir(exist_ok=True)
+        try:
+            os.chmod(shared, 0o755)
+            shutil.copy(ROOT / "course.yaml", shared / "course.yaml")
+            os.chmod(shared / "course.yaml", 0o644)
+            report = sandboxed(hostile.reads(str(shared / "course.yaml")))
+        finally:
+            shutil.rmtree(shared)
     assert set(lost_points(report)) == {"squared_loss", "training"}
+
+
+def test_the_standard_library_imports_as_in_python(sandboxed):
+    """Modules that the warm worker never imported load in the submission's process. In
+    container mode the interpreter may lie below a folder that other uids cannot search (Python
+    under root's 0700 home, as on this machine and in many images); the runner then reaches it
+    through a descriptor that it opened as root (container.reach_imports)."""
+    source = hostile.with_function("squared_loss", """
+def squared_loss(y_hat, y):
+    import colorsys, wave, multiprocessing.popen_fork, xml.dom.minidom
+    return (y_hat - y.reshape(y_hat.shape)) ** 2 / 2
+""")
+    report = sandboxed(source)
+    assert report.score == report.max_score, [r.message for r in report.results if not r.passed][:1]
+
+
+def test_container_mode_opens_no_folder_but_the_libraries(tmp_path, course, monkeypatch):
+    """Reaching the libraries below a private folder must not reach anything else: here the
+    grader's working folder, first on the warm worker's sys.path, in a folder only root may
+    enter, holds a module and a course.yaml that any uid could read if it got there."""
+    require_root()
+    home = Path("/tmp") / f"ag-home-{os.getpid()}"      # 0700, like a home folder; pytest's are 0700 all the way
+    shutil.rmtree(home, ignore_errors=True)
+    home.mkdir(mode=0o700)
+    private = home / "course"
+    private.mkdir()
+    (private / "course.yaml").write_text("seed: 1\n")
+    (private / "helper_mod.py").write_text("X = 1\n")
+    for path in private.iterdir():
+        os.chmod(path, 0o644)
+    os.chmod(private, 0o755)
+    monkeypatch.chdir(private)
+    worker = Zygote(sandbox="container")
+    try:
+        path = tmp_path / "look.py"
+        path.write_text(hostile.reveals("""
+import os
+found = []
+try:
+    import helper_mod
+    found.append("imported helper_mod")
+except ImportError:
+    pass
+for fd in os.listdir("/proc/self/fd"):
+    for name in ("course.yaml", "course/course.yaml"):
+        try:
+            found.append(open(f"/proc/self/fd/{fd}/{name}").read())
+        except OSError:
+            pass
+return found
+"""))
+        report = one.grade(worker, load(path), course, b"s")
+    finally:
+        worker.close()
+        shutil.rmtree(home, ignore_errors=True)
+    assert report.score == report.max_score, [r.message for r in report.results if not r.passed][:1]
 
 
 # ---- hidden inputs ------------------------------------------------------------------

@@ -32,6 +32,7 @@ def test_settings_are_frozen():
     ("checks: {sgd.zero_grad: {points: many}}", "checks.sgd.zero_grad.points: expected a valid number"),
     ("checks: {sgd.zero_grad: {visibility: secret}}", "expected 'public' or 'hidden', got 'secret'"),
     ("seed: [1, 2]", "course.yaml: seed: expected a valid integer"),
+    ("sandbox: docker", "course.yaml: sandbox: expected 'auto', 'root', 'userns' or 'container', got 'docker'"),
     ("- a\n- b", "expected a mapping of settings at the top level"),
     ("limits: {probe_seconds: 5\n", "course.yaml: not valid YAML at line"),
 ])
@@ -61,6 +62,9 @@ def test_grading_hash_changes_with_points_and_language_not_with_the_source(tmp_p
     c = s.parse({"checks": {"sgd.update": {"points": 5}}})
     assert a.grading_hash() == same.grading_hash()
     assert len({a.grading_hash(), b.grading_hash(), c.grading_hash()}) == 3
+    # where a submission ran changes no grade: a course that moves to Gradescope keeps its gradebook
+    assert s.parse({"language": "en", "sandbox": "container"}).grading_hash() == a.grading_hash()
+    assert s.parse({"sandbox": "container"}).sandbox == "container" and a.sandbox == "auto"
 
 
 def test_secret_from_environment_then_file(tmp_path):

@@ -70,6 +70,9 @@ class Settings(_Frozen):
     limits: Limits = Limits()
     checks: Mapping[str, CheckSetting] = Field(default_factory=dict)
     due: datetime | None = None     # ISO 8601 with a timezone; a later timestamp.txt is late
+    # which sandbox grades: auto (root mode, else userns mode) or one of them by name;
+    # container mode (no namespaces: Docker, Gradescope) is used only when named
+    sandbox: Literal["auto", "root", "userns", "container"] = "auto"
     source: str = Field("<defaults>", exclude=True)
 
     @field_validator("due", mode="before")
@@ -120,7 +123,8 @@ class Settings(_Frozen):
     def grading_hash(self) -> str:
         """sha256 of everything that changes what is stored for a grading: points,
         visibility, limits, seed and the language the feedback is written in."""
-        data = self.model_dump(mode="json", exclude={"source", "due"})   # the due date grades nothing
+        # the due date grades nothing, and where it ran changes no grade
+        data = self.model_dump(mode="json", exclude={"source", "due", "sandbox"})
         data["checks"] = {cid: self.check(cid).model_dump() for cid in CHECKS}
         return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
 

@@ -17,10 +17,11 @@ import time
 from concurrent.futures import Future, ThreadPoolExecutor
 
 from autograder.sandbox import protocol
-from autograder.errors import WorkerError
+from autograder.errors import SandboxError, WorkerError
 from autograder.sandbox.launch import Launch
 
 GRACE = 5.0   # seconds the grader waits beyond a unit's own limit before it kills
+SWEEP_WAIT = 10.0   # container mode: the longest wait for a submission's tree to be gone
 
 
 def _lost(reason: str | None) -> dict:
@@ -35,8 +36,9 @@ class Zygote:
     the course, its grader or its gradebook is there to be hidden.
     """
 
-    def __init__(self, launched: Launch | None = None):
+    def __init__(self, launched: Launch | None = None, sandbox: str | None = None):
         self._launch = launched or Launch()
+        self._launch.choose(sandbox)
         self._proc, self._control = self._launch.proc, self._launch.control
         self._lock = threading.Lock()           # guards _spare
         self._control_lock = threading.Lock()   # one request to the zygote at a time
@@ -59,10 +61,19 @@ class Zygote:
         if not box.get("mode"):
             self.close()
             tried = "; ".join(f"{mode}: {why}" for mode, why in (box.get("problems") or {}).items())
-            raise WorkerError("cannot build the sandbox that student code must run in "
-                              f"(a PID namespace and no privileges): {tried or 'nothing worked'}. "
-                              "Run as root, or enable unprivileged user namespaces "
-                              "(sysctl kernel.unprivileged_userns_clone=1).")
+            if self._launch.mode == "container":
+                raise SandboxError("cannot build the sandbox's container mode (a dropped uid, "
+                                   f"rlimits, a subreaper): {tried or 'nothing worked'}. It needs a "
+                                   "grader that runs as root with CAP_SETUID, CAP_SETGID and CAP_CHOWN, "
+                                   "as Docker gives by default.")
+            raise SandboxError("cannot build the sandbox that student code must run in "
+                               f"(a PID namespace and no privileges): {tried or 'nothing worked'}. "
+                               "Run as root, or enable unprivileged user namespaces "
+                               "(sysctl kernel.unprivileged_userns_clone=1); in a container that "
+                               "refuses namespaces (Docker, Gradescope), as root, choose "
+                               "`--sandbox container` (or `sandbox: container` in course.yaml), which "
+                               "drops to a uid of its own but leaves the network open (README, "
+                               "Security model).")
         self.sandbox = {"mode": box["mode"]}
         self.layers = box["layers"]
 
@@ -231,19 +242,28 @@ class Session:
 
     def kill(self, reason: str | None = None) -> None:
         """Kill the submission's whole tree: the death of its first process (the init, or
-        the keeper above it) takes its PID namespace."""
+        the keeper above it) takes its PID namespace. In container mode there is no
+        namespace: closing the keeper's pipe makes it kill every process of the
+        submission's uid and remove its files, and this waits (briefly) until it has."""
         if reason and not self.dead:
             self.dead = reason
-        if self.pidfd is not None:
+        container = self.sandbox.get("mode") == "container"
+        if self.pidfd is not None and not container:
             try:
                 signal.pidfd_send_signal(self.pidfd, signal.SIGKILL)
             except OSError:
                 pass                # already gone
-            os.close(self.pidfd)
-            self.pidfd = None
         if self.life is not None:
             os.close(self.life)
             self.life = None
+        if self.pidfd is not None:
+            if container:           # the keeper exits once the tree is gone and its files removed
+                try:
+                    select.select([self.pidfd], [], [], SWEEP_WAIT)
+                except (OSError, ValueError):
+                    pass
+            os.close(self.pidfd)
+            self.pidfd = None
         try:
             self.sock.close()
         except OSError:

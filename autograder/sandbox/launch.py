@@ -5,6 +5,7 @@ the two imports then overlap on two cores instead of following each other.
 """
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -30,6 +31,22 @@ class Launch:
         child.close()
         self.control = parent
         self.greeted = False        # set by Zygote once the zygote said it is ready
+        self.mode: str | None = None
+        self._chosen = False
+
+    def choose(self, mode: str | None) -> None:
+        """Tell the zygote which sandbox to build: "root", "userns", "container", or
+        None (or "auto") for the first of root and userns that works here. Sent once,
+        while the zygote still imports torch (course.yaml may name the mode, and it is
+        read after the zygote was started); later calls change nothing."""
+        if self._chosen:
+            return
+        self._chosen = True
+        self.mode = None if mode in (None, "auto") else mode
+        try:
+            self.control.send(json.dumps({"op": "sandbox", "mode": self.mode}).encode())
+        except OSError:
+            pass                    # the zygote is gone: greeting it will say so
 
     def close(self) -> None:
         """Stop the zygote: closing its socket ends it. One that never got to say it

@@ -40,6 +40,7 @@ _DTYPES = {
 
 # ---- the messages, by their "op" ----------------------------------------------------
 # near side -> zygote (JSON datagrams on the control socket) and back
+SANDBOX = "sandbox"         # the grader's first word: which mode to build (None: the first that works)
 SPAWN = "spawn"             # fork a fresh process for a submission
 READY = "ready"             # the zygote is warm: its pid, torch's version, the sandbox that works
 SPAWNED = "spawned"         # here is the new process (its socket and pidfd ride along, SCM_RIGHTS)

@@ -1,4 +1,4 @@
-"""DIR/<id>/results.json in Gradescope's schema, and seeds.json beside it, from each Report."""
+"""DIR/<id>/results.json in Gradescope's schema, and seeds.json beside it, from each Report; a refusal's results.json."""
 from __future__ import annotations
 
 import json
@@ -69,12 +69,30 @@ def write(report: Report, out_dir: Path) -> Path:
     return target
 
 
+def refusal(reason: str) -> dict:
+    """A results.json for a submission that was not graded because the grader refused
+    (no sandbox, its own files readable, a crash): 0 points, and why, which Gradescope
+    shows to the student instead of "The autograder failed to execute correctly"."""
+    return {"score": 0.0, "output_format": "md", "tests": [],
+            "output": ("The autograder did not grade this submission, and this is not a mistake "
+                       f"of the submission: tell your instructor.\n\n{reason}")}
+
+
+def write_refusal(target: Path, reason: str) -> None:
+    _write_json(Path(target), refusal(reason))
+
+
 class ResultsJson(Sink):
     """Writes each report's results.json as soon as it is ready (also when it was
-    unchanged and skipped: a kill may have come before its file was written)."""
+    unchanged and skipped: a kill may have come before its file was written). With
+    ``single``, the one submission's results.json is also written to that exact path
+    (Gradescope's /autograder/results/results.json)."""
 
-    def __init__(self, out_dir: Path):
+    def __init__(self, out_dir: Path, single: Path | None = None):
         self.out_dir = Path(out_dir)
+        self.single = Path(single) if single is not None else None
 
     def add(self, report: Report, skipped: bool) -> None:
         write(report, self.out_dir)
+        if self.single is not None:
+            _write_json(self.single, to_gradescope(report))

@@ -41,6 +41,80 @@ def cpu_seconds(pid: int) -> float | None:
         return None
 
 
+class Scratch:
+    """Container mode's cap on the scratch folder, which no tmpfs bounds there: the total
+    of its files, measured at most every ``POLL`` seconds while a unit runs and once
+    after it ends. A unit that takes it past ``cap`` bytes is stopped, and what it left
+    is removed (all but ``keep``: the captured output, the submission's own file)."""
+
+    def __init__(self, folder: str, cap: int, keep: set[str] | None = None):
+        self.folder, self.cap, self.keep = folder, cap, set(keep or ())
+        self.measured_at = -math.inf
+        self.total = 0
+
+    def usage(self) -> int:
+        """Bytes on disk below the folder (links not followed)."""
+        total, todo = 0, [self.folder]
+        while todo:
+            try:
+                entries = list(os.scandir(todo.pop()))
+            except OSError:
+                continue
+            for entry in entries:
+                try:
+                    info = entry.stat(follow_symlinks=False)
+                except OSError:
+                    continue
+                total += info.st_blocks * 512
+                if entry.is_dir(follow_symlinks=False):
+                    todo.append(entry.path)
+        return total
+
+    def over(self, now: float | None = None, force: bool = False) -> bool:
+        now = time.monotonic() if now is None else now
+        if force or now - self.measured_at >= POLL:
+            self.measured_at, self.total = now, self.usage()
+        return self.total > self.cap
+
+    def clear(self) -> None:
+        """Remove what the submission wrote (its folders stay, and ``keep``, emptied if even
+        that is over the cap)."""
+        for path, dirs, files in os.walk(self.folder, topdown=False):
+            for name in files:
+                full = os.path.join(path, name)
+                if full not in self.keep:
+                    try:
+                        os.unlink(full)
+                    except OSError:
+                        pass
+            for name in dirs:
+                full = os.path.join(path, name)
+                if os.path.islink(full):
+                    try:
+                        os.unlink(full)
+                    except OSError:
+                        pass
+        if self.usage() > self.cap:     # what is kept is itself too large (scratch_mb below file_mb)
+            for path in self.keep:
+                try:
+                    os.truncate(path, 0)
+                except OSError:
+                    pass
+        self.measured_at = -math.inf    # measured again next time; ``total`` keeps what was found
+
+    def settle(self) -> None:
+        """After a unit: over the cap, it is cleared for the next one."""
+        if self.over(force=True):
+            self.clear()
+
+    def message(self) -> str:
+        return (f"it wrote {self.total / 2**20:.0f} MB to its scratch folder, more than the "
+                f"{self.cap / 2**20:g} MB of limits.scratch_mb, and was stopped; the files were removed")
+
+
+SCRATCH: Scratch | None = None      # container mode only (limits.enter): elsewhere a tmpfs caps the scratch
+
+
 class Limit:
     """``seconds`` of CPU time for ``pid``, from now, and ``BACKSTOP`` times as much wall time.
 
@@ -68,11 +142,14 @@ class Limit:
         return now - self.started if cpu is None else cpu - self.cpu_at_start
 
     def reason(self, now: float | None = None) -> str | None:
-        """None while within every limit; else "cpu", "wall" (the backstop), "budget", or
-        "time" (the limit in wall time, where CPU time cannot be read)."""
+        """None while within every limit; else "cpu", "wall" (the backstop), "budget",
+        "scratch" (container mode's scratch is over its cap), or "time" (the limit in
+        wall time, where CPU time cannot be read)."""
         now = time.monotonic() if now is None else now
         if now >= self.deadline:
             return "budget"
+        if SCRATCH is not None and SCRATCH.over(now):
+            return "scratch"
         if now >= self.started + BACKSTOP * self.seconds:
             return "wall"
         if self.used(now) >= self.seconds:
@@ -87,7 +164,11 @@ class Limit:
 
 
 def stopped(limit: float, reason: str, budget: float | None = None) -> dict:
-    """The outcome of a unit stopped by ``reason`` (see ``Limit.reason``)."""
+    """The outcome of a unit stopped by ``reason`` (see ``Limit.reason``); a unit stopped
+    for its scratch is reported as crashed, and not tried again without a statement."""
+    if reason == "scratch":
+        message = SCRATCH.message() if SCRATCH is not None else "its scratch folder grew too large"
+        return {"status": "crashed", "error": {"type": "scratch", "message": message}}
     if reason == "budget":
         message = (f"the submission had used its whole budget of {budget:g} s "
                    "(limits.submission_seconds) and it was stopped")

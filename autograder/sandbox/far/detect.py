@@ -6,7 +6,7 @@ import errno
 import os
 import shutil
 
-from autograder.sandbox.far import libc
+from autograder.sandbox.far import container, libc
 from autograder.sandbox.far.kernel import LAYERS, isolate
 from autograder.sandbox.far.pidns import (INIT_PROGRAM, fresh_pid_namespace, rejoin_pid_namespace,
                                           spawn_init)
@@ -51,6 +51,10 @@ def _runner_is_unprivileged(mode: str, nspid: str | None = None) -> None:
 
 def probe_mode(mode: str) -> str | None:
     """Try a mode in a throw-away child; None when it works, else why not."""
+    if mode == "container":
+        return _works_in_child(lambda: (container.isolate(), container.is_unprivileged()))
+    if mode not in LAYERS:
+        return f"no such mode (expected one of {', '.join(LAYERS)})"
     return _works_in_child(lambda: (isolate(mode, 1), _runner_is_unprivileged(mode)))
 
 
@@ -82,6 +86,8 @@ def probe_spawned_init(own: int, program: str) -> str | None:
 
 def detect(forced: str | None = None) -> dict:
     """Which mode this machine allows, tried for real. Runs once in the zygote.
+    ``forced`` tries that mode only; without it, root then userns (container mode is
+    never a fallback: it must be asked for).
 
     In root mode, ``init`` is the program that ``spawn_init`` starts as each
     submission's pid 1, or None when that does not work here (a keeper then)."""

@@ -25,7 +25,8 @@ Otherwise (in a user namespace, or where that fails), every process is forked:
                       the runner and reaps orphans.
               `- runner   as above.
 
-Two modes, chosen at start-up by `detect.detect()`:
+Two modes, chosen at start-up by `detect.detect()` (a third, ``container``, with no
+namespaces, only when asked for: container.py):
 
 * ``root``: the grader runs as root (CI, Gradescope). PID, mount, network, IPC and
   UTS namespaces; the runner gets its own uid, no groups and no capabilities.
@@ -153,4 +154,12 @@ LAYERS = {
                "network namespace (no network)", "no capabilities", KEYRING, "no_new_privs",
                "rlimits (CPU, DATA, FSIZE, NOFILE, NPROC where Linux 5.14+ counts it per user namespace, "
                "CORE=0)"],
+    # no namespace at all (far/container.py): for a root grader in a container that refuses them
+    "container": ["no namespaces (the container refuses them): NO network isolation, and files that any "
+                  "uid may read stay readable",
+                  "unprivileged uid of its own with no groups and no capabilities", "no_new_privs",
+                  "a subreaper keeper that kills every process of that uid when the submission ends",
+                  "a private scratch folder owned by that uid (FSIZE per file, its total checked "
+                  "against scratch_mb)",
+                  "rlimits (CPU, DATA, FSIZE, NOFILE, NPROC, CORE=0)"],
 }

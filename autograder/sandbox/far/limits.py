@@ -14,6 +14,7 @@ import tempfile
 from pathlib import Path
 
 from autograder.sandbox.environment import child_environment
+from autograder.sandbox.far import clock
 
 class CappedWriter:
     """A text stream that keeps at most ``limit`` characters and drops the rest."""
@@ -60,8 +61,10 @@ def _data_in_use() -> int:
     return 0
 
 
-def enter(limits: dict, home: str, count_processes: bool) -> str:
-    """Apply the process-level layers to the runner. Returns its scratch directory."""
+def enter(limits: dict, home: str, count_processes: bool, watch_scratch: bool = False) -> str:
+    """Apply the process-level layers to the runner. Returns its scratch directory.
+    ``watch_scratch`` (container mode, where no tmpfs caps ``home``): its total is
+    checked against ``scratch_mb`` while each unit runs and after it (``clock.Scratch``)."""
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_DFL)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
@@ -75,6 +78,8 @@ def enter(limits: dict, home: str, count_processes: bool) -> str:
     # output goes to a file in the scratch directory, capped at the Python level
     out = open(os.path.join(scratch, ".output"), "w", buffering=1, encoding="utf-8",
                errors="replace")
+    if watch_scratch:
+        clock.SCRATCH = clock.Scratch(home, int(limits["scratch_mb"]) * 1024 * 1024, keep={out.name})
     devnull = os.open(os.devnull, os.O_RDONLY)
     os.dup2(devnull, 0)
     os.dup2(out.fileno(), 1)

@@ -22,7 +22,7 @@ import socket
 import time
 
 from autograder.sandbox import protocol
-from autograder.sandbox.far import cells, kernel
+from autograder.sandbox.far import cells, clock, container, kernel
 from autograder.sandbox.far.groups import run_groups
 from autograder.sandbox.far.limits import enter as enter_limits
 from autograder.sandbox.far.units import Progress, outcome_frame, run_unit
@@ -59,10 +59,14 @@ def _run_cell(source: str, filename: str, ns: dict, limit: float, deadline: floa
             return None, None
         outcome = unit.outcome
         step = outcome.pop("step", -1)
-        budget_out = (outcome.get("error") or {}).get("type") == "budget"
-        if outcome.get("status") == "timeout" and step >= 0 and step not in hung and not budget_out:
+        kind = (outcome.get("error") or {}).get("type")
+        # a statement stopped at its limit, or for filling the scratch (container mode), is
+        # skipped, and the cell runs again without it
+        stopped = outcome.get("status") == "timeout" or kind == "scratch"
+        if stopped and step >= 0 and step not in hung and kind != "budget":
             where = cells.statement_at(source, step) or {"statement": step, "line": 0, "code": ""}
-            hung[step] = {**where, "error": {**outcome["error"], "type": "timeout"}, "stopped": True}
+            hung[step] = {**where, "error": {**outcome["error"], "type": kind if kind == "scratch" else "timeout"},
+                          "stopped": True}
             continue
         return _with_statements(outcome, hung), unit.go_fd
 
@@ -78,17 +82,23 @@ def _with_statements(outcome: dict, hung: dict[int, dict]) -> dict:
     return outcome
 
 
-def serve(sock: socket.socket, in_namespace: bool = False) -> None:
+def serve(sock: socket.socket, in_namespace: bool = False, life: int | None = None) -> None:
     """Main loop of the submission's process (never returns). ``in_namespace``: it was
-    forked into a PID namespace that has its init already (pidns.spawn_init)."""
+    forked into a PID namespace that has its init already (pidns.spawn_init). ``life``
+    (container mode): the read end of the pipe that the grader holds, for the keeper."""
     msg = protocol.recv(sock)
     if not msg or msg.get("op") not in (protocol.PREPARE, protocol.LOAD):
         os._exit(2)
     limits = msg["limits"]
     box = msg["sandbox"]
-    home = kernel.isolate(box["mode"], int(limits["scratch_mb"]),
-                          close_fds=(sock.fileno(),), in_namespace=in_namespace)
-    scratch = enter_limits(limits, home, count_processes=box["mode"] == "root" or kernel.counts_processes_per_namespace())
+    if box["mode"] == "container":
+        home = container.isolate(close_fds=(sock.fileno(),), life=life, scratch_mb=int(limits["scratch_mb"]))
+    else:
+        home = kernel.isolate(box["mode"], int(limits["scratch_mb"]),
+                              close_fds=(sock.fileno(),), in_namespace=in_namespace)
+    scratch = enter_limits(limits, home, count_processes=box["mode"] in ("root", "container")
+                           or kernel.counts_processes_per_namespace(),
+                           watch_scratch=box["mode"] == "container")
     if msg["op"] == protocol.PREPARE:      # a sandbox made ahead of time: now the submission
         msg = protocol.recv(sock)
         if not msg or msg.get("op") != protocol.LOAD:
@@ -101,6 +111,8 @@ def serve(sock: socket.socket, in_namespace: bool = False) -> None:
         file = os.path.join(scratch, os.path.basename(sub["path"]) or "submission.py")
         with open(file, "w", encoding="utf-8") as f:
             f.write(sub["cells"][0] if sub["cells"] else "")
+        if clock.SCRATCH is not None:
+            clock.SCRATCH.keep.add(file)
     ns = cells.make_namespace("__main__" if notebook else "submission", file)
     budget = float(limits["submission_seconds"])
     deadline = time.monotonic() + budget

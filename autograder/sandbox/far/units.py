@@ -41,17 +41,26 @@ class Unit:
     go_fd: int | None = None      # write b"g" here to let a finished cell's fork carry on
 
 
+SCRATCH_EXIT = 86     # container mode: a unit's fork found the scratch over its cap after a step
+
+
 class Progress:
     """Which step of a unit runs now (a top-level statement of a cell), in memory shared
-    with the unit's fork: the limit applies to each step, and a hang names its step."""
+    with the unit's fork: the limit applies to each step, and a hang names its step.
+    In container mode the fork also checks the scratch's total before each next step,
+    and leaves (``SCRATCH_EXIT``) when the step that just ended took it over the cap."""
 
     _CELL = struct.Struct("q")
 
     def __init__(self):
         self._mem = mmap.mmap(-1, self._CELL.size)
+        self._owner = os.getpid()
         self.at(-1)
 
     def at(self, step: int) -> None:
+        if step > 0 and clock.SCRATCH is not None and os.getpid() != self._owner \
+                and clock.SCRATCH.over(force=True):
+            os._exit(SCRATCH_EXIT)      # the step still named here is the one that filled it
         self._CELL.pack_into(self._mem, 0, step)
 
     def current(self) -> int:
@@ -89,10 +98,16 @@ def run_unit(func, limit: float, continue_in_child: bool, progress: Progress | N
     os.close(go_r)
     outcome = _await_outcome(res_r, clock.Limit(pid, limit, deadline), progress, budget)
     os.close(res_r)
+    if _finished(outcome) and clock.SCRATCH is not None and clock.SCRATCH.over(force=True):
+        # it finished, but its last step took the scratch over the cap: as if stopped there
+        outcome = _at(clock.stopped(limit, "scratch"), progress, progress.current() if progress else -1)
     if _finished(outcome) and continue_in_child:
         outcome["seconds"] = time.monotonic() - start
         return Unit(outcome, False, go_w)
     status = stop(pid, kill=not _finished(outcome))
+    if outcome is None and os.WIFEXITED(status) and os.WEXITSTATUS(status) == SCRATCH_EXIT \
+            and clock.SCRATCH is not None and clock.SCRATCH.total > clock.SCRATCH.cap:
+        outcome = _at(clock.stopped(limit, "scratch"), progress, progress.current() if progress else -1)
     outcome = outcome or exit_message(status)
     os.close(go_w)
     outcome["seconds"] = time.monotonic() - start
@@ -156,4 +171,7 @@ def stop(pid: int, kill: bool) -> int:
             os.killpg(pid, signal.SIGKILL)
         except OSError:
             pass
-    return os.waitpid(pid, 0)[1]
+    status = os.waitpid(pid, 0)[1]
+    if clock.SCRATCH is not None:
+        clock.SCRATCH.settle()      # container mode: the scratch's total, after each unit
+    return status

@@ -111,6 +111,11 @@ def hidden(allowed: list[str]) -> list[str]:
     return found
 
 
+def allowed() -> list[str]:
+    """The allowlist: the one ``prepare`` computed in the warm worker, else computed now."""
+    return _prepared[0] if _prepared is not None else allowlist()
+
+
 def prepare() -> list[str]:
     """In the warm worker, once: the allowlist that every submission's view is built from."""
     global _prepared

@@ -100,7 +100,13 @@ def main() -> None:
 
     libc.name_process("ag-zygote")
     view.prepare()              # what every submission's filesystem is built from
-    sandbox = detect.detect(os.environ.get("AUTOGRADER_SANDBOX") or None)
+    try:
+        choice = json.loads(control.recv(4096) or b"null")   # the grader's first word (Launch.choose)
+    except (OSError, ValueError):
+        os._exit(0)
+    if not isinstance(choice, dict) or choice.get("op") != protocol.SANDBOX:
+        os._exit(0)                 # the grader is gone, or stopped before it chose
+    sandbox = detect.detect(choice.get("mode") or os.environ.get("AUTOGRADER_SANDBOX") or None)
     _become_subreaper()
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)   # children are reaped automatically
     signal.signal(signal.SIGINT, signal.SIG_IGN)    # the grader decides when we stop
@@ -135,6 +141,9 @@ def main() -> None:
             continue
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         init, life = _new_namespace(own_pidns, init_program)
+        held = None                 # container mode: the keeper's end of the grader's pipe
+        if sandbox["mode"] == "container":
+            held, life = os.pipe()
         pid = os.fork()
         if pid == 0:
             control.close()
@@ -143,9 +152,11 @@ def main() -> None:
                     os.close(fd)
             ours.close()
             try:
-                runner.serve(theirs, in_namespace=life is not None)
+                runner.serve(theirs, in_namespace=init is not None, life=held)
             finally:
                 os._exit(0)
+        if held is not None:
+            os.close(held)
         theirs.close()
         first = os.pidfd_open(init or pid)  # race-free: the grader kills the tree through it
         fds = [ours.fileno(), first] + ([life] if life is not None else [])
