@@ -45,7 +45,11 @@ import json, os, autograder, torch
 from autograder import check
 from autograder.sandbox.far import cells
 from autograder.sinks import feedback
-print(json.dumps({"autograder": autograder.__file__, "torch": [torch.__version__, torch.__file__],
+from autograder import exercise
+import autograder.gradescope
+print(json.dumps({"chapter": exercise.SOURCE.is_file(),
+                  "gradescope": sorted(os.listdir(os.path.join(os.path.dirname(autograder.gradescope.__file__), "files"))),
+                  "autograder": autograder.__file__, "torch": [torch.__version__, torch.__file__],
                   "shims": sorted(os.listdir(cells.SHIMS)),
                   "templates": sorted(os.listdir(os.path.join(os.path.dirname(feedback.__file__), "templates")))}))
 """], capture_output=True, text=True, cwd=tmp_path, check=True).stdout
@@ -54,5 +58,6 @@ print(json.dumps({"autograder": autograder.__file__, "torch": [torch.__version__
     assert " ".join(found["torch"]) + "\n" == before, "torch was changed"
     assert found["torch"][0].startswith("2.13.0")
     assert {"IPython", "d2l"} <= set(found["shims"])
-    assert found["templates"] == ["feedback.html.j2", "feedback.md.j2"]
+    assert found["templates"] == ["dashboard.html.j2", "feedback.html.j2", "feedback.md.j2"]
+    assert found["chapter"] and found["gradescope"] == ["run_autograder", "setup.sh"]
     assert not list(inner.glob("torch*")), "a second torch was installed"

@@ -23,7 +23,7 @@ The scratch is a folder owned by the uid, mode 0700, in the system's temporary
 folder: nobody else can list or read it. There is no tmpfs to cap it, so each file
 is capped by RLIMIT_FSIZE and the folder's total is checked while each unit runs
 and after it (``clock.Scratch``), and by the keeper, which ends the submission at
-twice the cap. What is readable to any uid stays readable (the
+twice the cap, seen at two readings in a row. What is readable to any uid stays readable (the
 grader's own files are made private by the grader, which refuses to start in this
 mode when they are not); the network is not taken away.
 """
@@ -162,14 +162,19 @@ def _keep(life: int | None, runner: int, uid: int, home: str, most: int | None) 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     runner_done = False
     scratch = clock.Scratch(home, most or 0)
+    over_before = False
     try:
         while True:
             if life is not None:
                 ready, _, _ = select.select([life], [], [], clock.POLL)
                 if ready:
                     break             # the grader closed its end (or died)
-                if most is not None and scratch.usage() > most:
+                # over twice in a row: the runner's own check (every POLL) has had its turn to
+                # stop the unit and clear the scratch, and did not, so its code was bypassed
+                over = most is not None and scratch.usage() > most
+                if over and over_before:
                     break             # the grader sees the submission's process end
+                over_before = over
             while True:
                 try:
                     pid, _ = os.waitpid(-1, os.WNOHANG if life is not None else 0)
