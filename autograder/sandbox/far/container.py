@@ -39,6 +39,7 @@ import tempfile
 import time
 
 from autograder.sandbox.far import clock, libc
+from autograder.sandbox.far import kernel
 from autograder.sandbox.far.kernel import SANDBOX_UID_BASE     # as in root mode: base + a pid
 
 PR_SET_CHILD_SUBREAPER = 36
@@ -139,19 +140,9 @@ def reach_imports() -> None:
 
 
 def drop_privileges(uid: int) -> None:
-    """An ordinary uid with no groups, no capabilities (none left to gain), no_new_privs."""
-    os.setgroups([])
-    libc.drop_bounding_set()
-    os.setresgid(uid, uid, uid)
-    os.setresuid(uid, uid, uid)      # leaving uid 0 clears every remaining capability
-    try:
-        libc.new_session_keyring()
-    except libc.IsolationError as exc:
-        if exc.errno != errno.EPERM:  # Docker's seccomp profile refuses keyctl: no keys to leak then
-            raise
-    # a change of uid leaves the process not dumpable; the runner reads its units' CPU time
-    libc.check(libc.prctl(libc.PR_SET_DUMPABLE, 1), "dumpable")
-    libc.no_new_privs()
+    """An ordinary uid with no groups, no capabilities (none left to gain), no_new_privs: as
+    root mode drops them (``kernel``), where keyctl may be refused."""
+    kernel._drop_privileges("container", uid, "")
 
 
 def _keep(life: int | None, runner: int, uid: int, home: str, most: int | None) -> None:

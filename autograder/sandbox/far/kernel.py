@@ -41,6 +41,7 @@ is not hidden but absent, and nothing outside the scratch is writable.
 """
 from __future__ import annotations
 
+import errno
 import os
 import signal
 
@@ -115,15 +116,21 @@ def isolate(mode: str, scratch_mb: int, close_fds: tuple[int, ...] = (),
 
 
 def _drop_privileges(mode: str, uid: int, home: str) -> str:
-    """The runner's last step as root: an ordinary uid, or no capabilities; no_new_privs."""
-    if mode == "root":
+    """The runner's last step as root: an ordinary uid with no groups (root and container
+    mode), or no capabilities (userns mode); a keyring of its own; no_new_privs."""
+    if mode in ("root", "container"):
         os.setgroups([])
         libc.drop_bounding_set()
         os.setresgid(uid, uid, uid)
         os.setresuid(uid, uid, uid)     # leaving uid 0 clears every remaining capability
     else:
         libc.clear_capabilities()
-    libc.new_session_keyring()          # owned by the new uid, shared with nothing
+    try:
+        libc.new_session_keyring()      # owned by the new uid, shared with nothing
+    except libc.IsolationError as exc:
+        # Docker's seccomp profile refuses keyctl to a container: no keys to leak there
+        if mode != "container" or exc.errno != errno.EPERM:
+            raise
     # a change of uid leaves the process not dumpable, and its /proc (hidepid) would hide
     # the submission's own processes from each other: the runner reads its units' CPU time
     libc.check(libc.prctl(libc.PR_SET_DUMPABLE, 1), "dumpable")
