@@ -174,11 +174,13 @@ class Summary:
         return lines
 
     def _markdown(self) -> str:
+        from autograder import spec
         from autograder.sinks.safe import markdown_text
         parts = []
         for r in self.results:
             mark = "✅" if r.passed else "❌"
-            parts.append(f"{mark} **{markdown_text(r.name)}**" + ("" if r.passed else "\n\n" + r.message))
+            name = spec.title(r.id, self.language) if r.id in spec.CHECKS else r.name
+            parts.append(f"{mark} **{markdown_text(name)}**" + ("" if r.passed else "\n\n" + r.message))
         return "\n\n".join(parts + self._footer())
 
     def _repr_markdown_(self):

@@ -127,5 +127,6 @@ def test_check_speaks_the_notebooks_language(monkeypatch):
     from autograder.zh import check as check_zh
     summary = check_zh("squared_loss", namespace(REFERENCE), config=ROOT / "course.yaml")
     assert "2 项检查全部通过" in repr(summary)
+    assert "✅ squared_loss: " in repr(summary) and "element-wise" not in repr(summary)   # Chinese titles
     with pytest.raises(ValueError, match="check\\(language='fr'\\)"):
         check("sgd", namespace(REFERENCE), config=ROOT / "course.yaml", language="fr")

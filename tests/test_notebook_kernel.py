@@ -6,6 +6,7 @@ one classic mistake, the check of that function, and no other, shows ❌ and nam
 from __future__ import annotations
 
 import ast
+import re
 import shutil
 
 import nbformat
@@ -70,6 +71,8 @@ def test_the_reference_passes_every_check_and_check_draws_both_plots(language, t
         assert PASSED[language] in data["text/plain"], (name, data["text/plain"])
         assert "✅ **" not in data["text/plain"] and "\\*" not in data["text/plain"]   # clean text, not Markdown
         assert data["text/html"].startswith('<div class="autograder-check">')
+        if language == "zh":      # the checks' titles too, not only the counts
+            assert re.search(r"[\u4e00-\u9fff]", data["text/plain"].splitlines()[0]), data["text/plain"]
     everything = shown["all"]["text/html"]
     plots = everything.count('<figure class="plot"')
     assert plots == 2 and everything.count("<svg") == 2, everything[:500]
