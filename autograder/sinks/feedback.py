@@ -53,8 +53,8 @@ def _context(report: Report, language: str) -> dict:
             "functions": list(report.function_scores().items()), "notes": list(report.notes)}
 
 
-def _plots(report: Report, language: str) -> list[tuple[str, str, str]]:
-    """(kind, alt text, SVG) of training's two plots; none when training did not run or is hidden."""
+def _plots(report: Report, language: str) -> list[tuple[str, str, str, str]]:
+    """(kind, title, alt text, SVG) of training's two plots; none when training did not run or is hidden."""
     from autograder.sinks.plots import figures
     return figures(report.curves, language) if report.curves else []
 
@@ -63,7 +63,7 @@ def render(report: Report, language: str = "en") -> str:
     from markupsafe import Markup
     md = _markdown()
     context = _context(report, language)
-    context["plots"] = [(kind, alt, Markup(svg)) for kind, alt, svg in _plots(report, language)]
+    context["plots"] = [(kind, title, alt, Markup(svg)) for kind, title, alt, svg in _plots(report, language)]
     context["checks"] = [(r, name, Markup(md.render(body))) for r, name, body in _bodies(report, language)]
     context["notes"] = [Markup(md.render(note)) for note in report.notes]
     return _environment().get_template("feedback.html.j2").render(context)
@@ -74,7 +74,7 @@ def render_markdown(report: Report, language: str = "en") -> str:
     context = _context(report, language)
     from autograder.sinks.plots import data_uri
     context["checks_md"] = _bodies(report, language)
-    context["plots_md"] = [(alt, data_uri(svg)) for _, alt, svg in _plots(report, language)]
+    context["plots_md"] = [(title, alt, data_uri(svg)) for _, title, alt, svg in _plots(report, language)]
     context["notes_md"] = list(report.notes)
     return _environment().get_template("feedback.md.j2").render(context)
 
