@@ -152,7 +152,7 @@ class Summary:
     def plots(self) -> list[tuple[str, str, str]]:
         """The training plots (loss per epoch beside the reference's, the fitted line), as SVG."""
         from autograder.sinks.plots import figures
-        return figures(self.curves, self.language) if self.curves else []
+        return figures(self.curves, self.language, side_by_side=True) if self.curves else []
 
     @property
     def function(self) -> str:

@@ -148,3 +148,19 @@ def test_the_stored_report_draws_the_same_page(no_zeroing, tmp_path):
         stored = book.report(row)
     assert stored.curves == report.curves
     assert feedback.render(stored, "en") == feedback.render(report, "en")
+
+
+def test_the_plots_drawn_side_by_side_are_the_same_plots(no_zeroing, monkeypatch):
+    """check() draws the loss in a fork while it draws the fit; the SVG is the same, and
+    where no fork can be made both are drawn in the process."""
+    import os
+
+    from autograder.sinks.plots import figures
+    curves = no_zeroing["en"].curves
+    alone = figures(curves, "zh")
+    assert figures(curves, "zh", side_by_side=True) == alone and [f[0] for f in alone] == ["loss", "fit"]
+
+    def no_fork():
+        raise OSError("fork refused")
+    monkeypatch.setattr(os, "fork", no_fork)
+    assert figures(curves, "zh", side_by_side=True) == alone

@@ -40,13 +40,14 @@ def cjk_fonts() -> tuple[str, ...]:
 
 
 @contextmanager
-def style(language: str, salt: str):
+def style(language: str, salt: str, extra: dict | None = None):
     """Matplotlib's settings for one figure (a ``matplotlib.figure.Figure``: no backend is
     chosen here): text as text, the language's fonts first, and ids in the SVG that are
-    stable and differ between the figures of one page (``salt``)."""
+    stable and differ between the figures of one page (``salt``); ``extra``: more settings
+    of the caller's, in the same one context."""
     import matplotlib
 
-    settings = {"svg.fonttype": "none", "svg.hashsalt": salt}
+    settings = {"svg.fonttype": "none", "svg.hashsalt": salt, **(extra or {})}
     if language == "zh":
         settings["font.sans-serif"] = [*cjk_fonts(), *matplotlib.rcParams["font.sans-serif"]]
         settings["axes.unicode_minus"] = False

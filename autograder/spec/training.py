@@ -226,7 +226,7 @@ JUDGES = {
 
 # ---- what the student's page plots: loss per epoch beside the reference's, and the fit ----
 
-PLOT_POINTS = 200          # examples drawn in the scatter: enough to see the line, a small page
+PLOT_POINTS = 150          # examples drawn in the scatter: enough to see the line, a small page
 
 
 @lru_cache(maxsize=8)
