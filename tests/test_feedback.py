@@ -164,3 +164,23 @@ def test_the_plots_drawn_side_by_side_are_the_same_plots(no_zeroing, monkeypatch
         raise OSError("fork refused")
     monkeypatch.setattr(os, "fork", no_fork)
     assert figures(curves, "zh", side_by_side=True) == alone
+
+
+def test_a_plot_fork_that_hangs_is_killed_and_the_plot_drawn_here(no_zeroing, monkeypatch):
+    import os
+    import time
+
+    from autograder.sinks import plots
+    curves = no_zeroing["en"].curves
+    alone = plots.figures(curves, "en")
+    parent, draw = os.getpid(), plots._draw
+
+    def hangs_in_the_fork(kind, *args):
+        if os.getpid() != parent:
+            time.sleep(60)
+        return draw(kind, *args)
+    monkeypatch.setattr(plots, "_draw", hangs_in_the_fork)
+    monkeypatch.setattr(plots, "FORK_SECONDS", 0.5)
+    start = time.monotonic()
+    assert plots.figures(curves, "en", side_by_side=True) == alone
+    assert time.monotonic() - start < 10

@@ -529,3 +529,27 @@ def test_a_spawned_init_that_does_not_stay_is_found_out_at_start(tmp_path):
     assert child_is_born()
     assert attempt(shutil.which("cat")) is None
     assert child_is_born()
+
+
+def test_container_modes_keeper_removes_a_tree_deeper_than_a_path_may_be_long(tmp_path):
+    """A submission can nest thousands of folders in its scratch for a few MB: too deep for
+    shutil.rmtree's recursion and for a path. The keeper's clean-up removes it all the same,
+    and removes a link without following it."""
+    from autograder.sandbox.far.container import _remove_tree
+    top = tmp_path / "scratch"
+    top.mkdir()
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "kept").write_text("the grader's")
+    here = os.getcwd()
+    try:
+        os.chdir(top)
+        for _ in range(3000):
+            os.mkdir("a")
+            os.chdir("a")
+        Path("f").write_text("x")
+    finally:
+        os.chdir(here)
+    (top / "link").symlink_to(outside)
+    _remove_tree(str(top))
+    assert not top.exists() and (outside / "kept").read_text() == "the grader's"

@@ -22,7 +22,7 @@ from pathlib import Path
 def exposure(path: str | Path) -> str | None:
     """Why any uid could read ``path`` (or list or enter it, for a folder); None if none can
     (or it does not exist)."""
-    path = Path(os.path.abspath(path))
+    path = Path(os.path.realpath(path))     # a link out of a private folder: its target counts
     for folder in reversed(path.parents):           # from / down
         try:
             if not os.stat(folder).st_mode & stat.S_IXOTH:

@@ -57,8 +57,10 @@ def figures(curves: dict, language: str = "en", side_by_side: bool = False) -> l
     kinds = ("loss", "fit")
     if side_by_side and (os.cpu_count() or 1) > 1:
         drawn = _in_a_fork(lambda: _draw("loss", curves, language))
-        fit = _draw("fit", curves, language)
-        loss = drawn() if drawn is not None else _FAILED
+        try:
+            fit = _draw("fit", curves, language)
+        finally:
+            loss = drawn() if drawn is not None else _FAILED      # the fork is always reaped
         found = {"loss": _draw("loss", curves, language) if loss is _FAILED else loss, "fit": fit}
     else:
         found = {kind: _draw(kind, curves, language) for kind in kinds}
@@ -78,6 +80,7 @@ def _draw(kind: str, curves: dict, language: str) -> tuple[str, str, str, str] |
 
 
 _FAILED = object()     # what a fork that drew nothing gives back: the plot is drawn here instead
+FORK_SECONDS = 10.0    # a fork that has not drawn by then is killed, and the plot drawn here
 
 
 def _in_a_fork(draw):
@@ -86,10 +89,16 @@ def _in_a_fork(draw):
     back as JSON through a pipe."""
     import json
     import select
+    import signal
     try:
         read, write = os.pipe()
+    except OSError:
+        return None
+    try:
         pid = os.fork()
     except OSError:
+        os.close(read)
+        os.close(write)
         return None
     if pid == 0:                                     # pragma: no cover - the child
         try:
@@ -102,16 +111,24 @@ def _in_a_fork(draw):
     os.close(write)
 
     def result():
-        chunks = []
+        chunks, ended = [], False
         try:
-            while select.select([read], [], [], 10.0)[0]:
+            while select.select([read], [], [], FORK_SECONDS)[0]:
                 chunk = os.read(read, 1 << 16)
                 if not chunk:
+                    ended = True
                     break
                 chunks.append(chunk)
         finally:
             os.close(read)
+            if not ended:                   # it took too long: it is not waited for again
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except OSError:
+                    pass
             os.waitpid(pid, 0)
+        if not ended:
+            return _FAILED
         try:
             found = json.loads(b"".join(chunks).decode("utf-8"))
         except ValueError:

@@ -35,6 +35,7 @@ import select
 import shutil
 import signal
 import stat
+import subprocess
 import tempfile
 import time
 
@@ -178,9 +179,15 @@ def _keep(life: int | None, runner: int, uid: int, home: str, most: int | None) 
             if life is None and runner_done:
                 break
     finally:
-        sweep(uid)
-        clean(uid, home)
-        os._exit(0)
+        try:
+            sweep(uid)
+        finally:
+            try:
+                clean(uid, home)
+            except BaseException:  # noqa: BLE001 - whatever the submission left, the keeper ends
+                pass
+            finally:
+                os._exit(0)
 
 
 def sweep(uid: int) -> None:
@@ -208,9 +215,23 @@ def sweep(uid: int) -> None:
             continue
 
 
+def _remove_tree(path: str) -> None:
+    """Remove a folder however deep the submission made it. shutil.rmtree recurses, and a few
+    thousand nested folders (a few MB) exhaust Python's recursion limit; such a tree is also
+    deeper than a path may be long. coreutils' rm walks it by descriptors, at any depth. The
+    uid's processes are gone, so nothing moves meanwhile; links are removed, not followed."""
+    try:
+        shutil.rmtree(path)
+    except FileNotFoundError:
+        pass
+    except (RecursionError, OSError):
+        subprocess.run(["rm", "-rf", "--one-file-system", "--", path], stdin=subprocess.DEVNULL,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+
+
 def clean(uid: int, home: str) -> None:
     """Remove the scratch and everything ``uid`` owns at the top of the shared folders."""
-    shutil.rmtree(home, ignore_errors=True)
+    _remove_tree(home)
     for folder in SHARED_FOLDERS:
         try:
             entries = list(os.scandir(folder))
@@ -222,7 +243,7 @@ def clean(uid: int, home: str) -> None:
                 if info.st_uid != uid:
                     continue
                 if stat.S_ISDIR(info.st_mode):
-                    shutil.rmtree(entry.path, ignore_errors=True)
+                    _remove_tree(entry.path)
                 else:
                     os.unlink(entry.path)
             except OSError:
