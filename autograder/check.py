@@ -118,7 +118,7 @@ def _run(check_id: str, seed: int | None, ns: dict, config) -> tuple[bool, str]:
 
     if check_id not in spec.CHECKS:
         raise ValueError(f"unknown check {check_id!r}")
-    settings = course.load(course.locate(config, Path.cwd(), os.environ))
+    settings = _load(course.locate(config, Path.cwd(), os.environ))
     visibility = "public" if seed is None else "hidden"
     setting = CheckSetting(points=settings.check(check_id).points, visibility=visibility)
     settings = settings.model_copy(update={"checks": {**settings.checks, check_id: setting}})
@@ -128,10 +128,8 @@ def _run(check_id: str, seed: int | None, ns: dict, config) -> tuple[bool, str]:
     names = runner.inventory(ns)
     observed = one.run_probes(LocalSession(ns), plan, names, settings.limits)
     result = one.results_for(checks, settings, plan, wanted, observed, names, None)[0]
-    message = result.message
-    if seed is not None:        # a hidden check shows only that it failed, as in feedback.html
-        from autograder.sinks.feedback import WORDS
-        message = WORDS[settings.language]["hidden"]
+    from autograder.sinks.feedback import shown_message
+    message = shown_message(result, settings.language)     # a hidden check: only that it failed
     mark = "✅" if result.passed else "❌"
     text = f"{mark} **{result.name}**" + ("" if result.passed else "\n\n" + message)
     return result.passed, plain_text(text)
@@ -286,7 +284,8 @@ def _warm_plots() -> None:
     drawing, about 0.3 s) with ``from autograder import check``, whose cell imports torch
     anyway, rather than in the first check("training"). Nothing happens while grading or
     outside a kernel, so commands and graded notebooks start as fast as before."""
-    if os.environ.get("AUTOGRADER_GRADING") or "ipykernel" not in sys.modules:
+    if os.environ.get("AUTOGRADER_GRADING") or os.environ.get("AUTOGRADER_NO_PLOTS") or \
+            "ipykernel" not in sys.modules:
         return
     try:
         import gc

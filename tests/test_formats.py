@@ -148,3 +148,22 @@ def test_json_to_a_file_with_fail_under_max(klass):
 def test_format_out_without_format_is_a_usage_error(klass):
     proc = _run("grade", "class", "--format-out", "x.xml", cwd=klass)
     assert proc.returncode == 2 and "--format-out" in proc.stderr
+
+
+@pytest.mark.parametrize("fmt", ["json", "junit", "github"])
+def test_a_failed_hidden_check_says_only_that_it_failed_in_every_format(tmp_path, fmt):
+    """data_iter.fresh_order is hidden in the shipped course: what it tried stays out of every
+    format a student may read, the JSON one included."""
+    from autograder.sinks.feedback import WORDS
+    (tmp_path / "class").mkdir()
+    (tmp_path / "class" / "dave.py").write_text(
+        next(m for m in MUTANTS if m.name == "same order every epoch").source())
+    done = _grade(tmp_path, fmt)
+    assert done.returncode == 0, done.stderr
+    shown = done.stdout if fmt != "github" else _unescape(done.stdout)
+    # its inputs (the repro, its seed) and its message stay out; its name and mistake id may show
+    assert "Reproduce" not in shown and "manual_seed" not in shown and "the same order" not in shown, shown[:2000]
+    if fmt == "json":
+        [dave] = json.loads(done.stdout)["submissions"]
+        [hidden] = [t for t in dave["tests"] if t["name"] == spec.CHECKS["data_iter.fresh_order"].name]
+        assert hidden["score"] == 0 and hidden["output"] == WORDS["en"]["hidden"]

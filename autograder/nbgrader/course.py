@@ -70,7 +70,9 @@ def kernel_json(settings: Settings, config: Path) -> dict:
         "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
         "display_name": f"Python (autograder, {settings.assignment} grading)",
         "language": "python",
-        "env": {"AUTOGRADER_CONFIG": str(config)},
+        # AUTOGRADER_NO_PLOTS: nbgrader's kernel runs test cells, which draw nothing, so it does
+        # not load matplotlib for check()'s plots when the notebook imports the autograder
+        "env": {"AUTOGRADER_CONFIG": str(config), "AUTOGRADER_NO_PLOTS": "1"},
         "metadata": {"debugger": False},
     }
 

@@ -4,8 +4,8 @@ After `autograder grade COURSE_DIR/submitted`, each student's counted grading (p
 HMAC seeds, verdicts computed outside the student's process) is written through
 ``nbgrader.api.Gradebook``: every check's score as the ``auto_score`` of its grade cell
 (``source.grade_id``), with ``needs_manual_grade`` off, and our feedback as the
-``auto_comment`` of each function's solution cell (training's, and the notes about the
-submission as a whole, go with the last function's). Students and submissions are created
+``auto_comment`` of each function's solution cell (training's goes with the last function's,
+the notes about the submission as a whole with the first's). Students and submissions are created
 when nbgrader has none; a timestamp we read from timestamp.txt goes with the submission,
 and course.yaml's ``due`` becomes the assignment's due date.
 A score a human gave (``manual_score``) is left as it is: nbgrader shows it first.
@@ -24,7 +24,7 @@ from autograder import spec
 from autograder.course import Settings
 from autograder.errors import ConfigError, GradebookError, UsageError
 from autograder.nbgrader.source import grade_id
-from autograder.sinks.feedback import WORDS
+from autograder.sinks.feedback import bodies
 from autograder.store.gradebook import Gradebook
 
 
@@ -52,13 +52,6 @@ def nbgrader_settings(course_dir: Path) -> tuple[str, str]:
         if directory.get("root"):
             course_dir = Path(directory["root"])
     return course_id, db_url or "sqlite:///" + os.path.abspath(course_dir / "gradebook.db")
-
-
-def bodies(report, language: str) -> list[tuple]:
-    """(result, its title, its Markdown) per check; a hidden check's only that it failed, as in feedback.html."""
-    return [(r, spec.title(r.id, language) if r.id in spec.CHECKS else r.name,
-             WORDS[language]["hidden"] if r.visibility == "hidden" and not r.passed else r.message or "")
-            for r in report.results]
 
 
 def _comment(results: list[tuple], language: str) -> str:

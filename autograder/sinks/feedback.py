@@ -40,11 +40,18 @@ def _markdown():
     return MarkdownIt("commonmark", {"html": False})
 
 
-def _bodies(report: Report, language: str) -> list[tuple]:
-    """(result, its title, its Markdown) for every check; a hidden one's is only that it failed."""
+def shown_message(result, language: str = "en") -> str:
+    """A check's Markdown as a student may read it: a failed hidden check's says only that it
+    failed (its message would tell what it tried). Every output a student may read uses it."""
+    if result.visibility == "hidden" and not result.passed:
+        return WORDS[language]["hidden"]
+    return result.message or ""
+
+
+def bodies(report: Report, language: str) -> list[tuple]:
+    """(result, its title, its Markdown) for every check, as a student may read them."""
     from autograder import spec
-    return [(r, spec.title(r.id, language) if r.id in spec.CHECKS else r.name,
-             WORDS[language]["hidden"] if r.visibility == "hidden" and not r.passed else r.message or "")
+    return [(r, spec.title(r.id, language) if r.id in spec.CHECKS else r.name, shown_message(r, language))
             for r in report.results]
 
 
@@ -64,7 +71,7 @@ def render(report: Report, language: str = "en") -> str:
     md = _markdown()
     context = _context(report, language)
     context["plots"] = [(kind, title, alt, Markup(svg)) for kind, title, alt, svg in _plots(report, language)]
-    context["checks"] = [(r, name, Markup(md.render(body))) for r, name, body in _bodies(report, language)]
+    context["checks"] = [(r, name, Markup(md.render(body))) for r, name, body in bodies(report, language)]
     context["notes"] = [Markup(md.render(note)) for note in report.notes]
     return _environment().get_template("feedback.html.j2").render(context)
 
@@ -73,7 +80,7 @@ def render_markdown(report: Report, language: str = "en") -> str:
     """The same page as Markdown, for an LMS that takes Markdown."""
     context = _context(report, language)
     from autograder.sinks.plots import data_uri
-    context["checks_md"] = _bodies(report, language)
+    context["checks_md"] = bodies(report, language)
     context["plots_md"] = [(title, alt, data_uri(svg)) for _, title, alt, svg in _plots(report, language)]
     context["notes_md"] = list(report.notes)
     return _environment().get_template("feedback.md.j2").render(context)

@@ -5,7 +5,7 @@ import json
 
 from autograder.model import Report
 from autograder.sinks import Summary
-from autograder.sinks.machine import Written
+from autograder.sinks.machine import Written, shown_message
 from autograder.sinks.results_json import to_gradescope
 
 
@@ -17,8 +17,12 @@ class Json(Written):
         self.submissions: list[dict] = []
 
     def add(self, report: Report, skipped: bool) -> None:
+        data = to_gradescope(report)
+        # a failed hidden check says only that it failed, as in the other formats a student may read
+        for test, result in zip(data["tests"], report.results):
+            test["output"] = shown_message(result)
         self.submissions.append({"id": report.submission_id, "path": report.path,
-                                 "max_score": report.max_score, **to_gradescope(report)})
+                                 "max_score": report.max_score, **data})
 
     def text(self, summary: Summary) -> str:
         data = {"submissions": sorted(self.submissions, key=lambda s: s["id"]),

@@ -4,19 +4,10 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from autograder.model import CheckResult
 from autograder.sinks import Sink, Summary
 from autograder.sinks.results_json import write_atomic
 
-HIDDEN_FAILED = "This check runs only when the work is graded, and it failed. Its inputs stay hidden."
-
-
-def shown_message(result: CheckResult) -> str:
-    """A check's Markdown as a student may read it: a hidden check's says only that it failed,
-    as on the feedback page (its message would tell what it tried)."""
-    if result.passed:
-        return result.message
-    return result.message if result.visibility == "public" else HIDDEN_FAILED
+from autograder.sinks.feedback import shown_message  # noqa: F401 - what the formats show of a check
 
 
 class Written(Sink):

@@ -165,7 +165,8 @@ class Limit:
 
 def stopped(limit: float, reason: str, budget: float | None = None) -> dict:
     """The outcome of a unit stopped by ``reason`` (see ``Limit.reason``); a unit stopped
-    for its scratch is reported as crashed, and not tried again without a statement."""
+    for its scratch is reported as crashed (the runner then runs its cell again without the
+    statement, as for one that hung)."""
     if reason == "scratch":
         message = SCRATCH.message() if SCRATCH is not None else "its scratch folder grew too large"
         return {"status": "crashed", "error": {"type": "scratch", "message": message}}
