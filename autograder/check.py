@@ -20,7 +20,8 @@ LANGUAGES = ("en", "zh")
 
 
 class LocalSession:
-    """Probes run in forks of this process (the same groups as in the sandbox)."""
+    """Probes run in forks of this process (the same groups as in the sandbox). A process
+    that has reported all its probes is left to a thread to reap: its exit is not waited for."""
 
     def __init__(self, ns: dict):
         self.ns = ns
@@ -39,7 +40,7 @@ class LocalSession:
         saved = sys.stdout, sys.stderr
         sys.stdout = sys.stderr = open(os.devnull, "w")    # student prints stay quiet
         try:
-            run_groups(self.ns, groups, parallel, keep)
+            run_groups(self.ns, groups, parallel, keep, wait=False)
         finally:
             sys.stdout.close()
             sys.stdout, sys.stderr = saved
@@ -279,11 +280,12 @@ def check(name: str | None = None, namespace: dict | None = None, config: str | 
                    curves=curves)
 
 
-def _warm_plots() -> None:
+def _warm_plots(language: str | None = None) -> None:
     """In a student's Jupyter kernel, import what training's plots need (matplotlib's SVG
-    drawing, about 0.3 s) with ``from autograder import check``, whose cell imports torch
-    anyway, rather than in the first check("training"). Nothing happens while grading or
-    outside a kernel, so commands and graded notebooks start as fast as before."""
+    drawing, about 0.3 s) and build the figures of the course's language (or ``language``)
+    with ``from autograder import check``, whose cell imports torch anyway, rather than in
+    the first check("training"). Nothing happens while grading or outside a kernel, so
+    commands and graded notebooks start as fast as before."""
     if os.environ.get("AUTOGRADER_GRADING") or os.environ.get("AUTOGRADER_NO_PLOTS") or \
             "ipykernel" not in sys.modules:
         return
@@ -291,7 +293,13 @@ def _warm_plots() -> None:
         import gc
 
         from autograder.sinks import plots
-        plots.warm()
+        if language is None:
+            try:
+                from autograder import course
+                language = _load(course.locate(None, Path.cwd(), os.environ)).language
+            except Exception:  # noqa: BLE001 - check() itself will say what is wrong with the file
+                language = "en"
+        plots.warm(language)
         # what the kernel has imported so far (torch, matplotlib: some 200,000 objects) lives
         # as long as the kernel: out of the collector's full passes, which otherwise take a
         # check() from 0.15 s to 0.45 s now and then

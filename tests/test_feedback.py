@@ -166,6 +166,60 @@ def test_the_plots_drawn_side_by_side_are_the_same_plots(no_zeroing, monkeypatch
     assert figures(curves, "zh", side_by_side=True) == alone
 
 
+def _runs(base: dict) -> list[dict]:
+    """Training runs of other shapes than ``base``: a loss that is not positive, a w that is
+    not finite, other data; then ``base`` again."""
+    import copy
+    runs = [base]
+    for change in ({"losses": [x * 30 for x in base["losses"]], "w": [1.0, -2.0], "b": 3.0},
+                   {"losses": [float("nan"), 1.0, -1.0]},
+                   {"points": [[x * 2, y + 1] for x, y in base["points"]], "losses": [5.0, 4.0, 3.9]},
+                   {"w": [float("nan"), 1.0]},
+                   {}):
+        run = copy.deepcopy(base)
+        run.update(change)
+        runs.append(run)
+    return runs
+
+
+def test_a_kept_figure_draws_what_a_new_figure_draws(no_zeroing, monkeypatch):
+    """Figures are kept and drawn again with the next run's numbers: nothing of the run
+    before may show, whatever the runs' shapes."""
+    from autograder.sinks import plots
+    runs = _runs(no_zeroing["en"].curves)
+    for language in ("en", "zh"):
+        kept = [plots.figures(run, language) for run in runs]
+        new = []
+        for run in runs:
+            monkeypatch.setattr(plots, "_KEPT", {})
+            new.append(plots.figures(run, language))
+        assert kept == new
+        assert all(one != other for one, other in zip(new, new[1:]))   # each run draws something else
+
+
+def test_the_axes_of_a_kept_figure_fit_each_run(no_zeroing):
+    import math
+
+    from autograder.sinks import plots
+    t = plots.WORDS["en"]
+    for run in _runs(no_zeroing["en"].curves):
+        ax = plots._fit(run, t, "en").axes[0]
+        xs, ys = [p[0] for p in run["points"]], [p[1] for p in run["points"]]
+        (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+        assert x0 <= min(xs) and max(xs) <= x1
+        if all(math.isfinite(v) for v in run["w"]):      # the data's span and a fifth of it each side
+            span = max(ys) - min(ys)
+            assert (y0, y1) == pytest.approx((min(ys) - 0.2 * span, max(ys) + 0.2 * span))
+        else:
+            assert y0 <= min(ys) and max(ys) <= y1
+        ax = plots._loss(run, t, "en").axes[0]
+        shown = [x for x in run["losses"] + run["reference"] if math.isfinite(x)]
+        (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+        assert x0 <= 1 and len(run["reference"]) <= x1
+        assert y0 <= min(shown) and max(shown) <= y1
+        assert ax.get_yscale() == ("log" if min(shown) > 0 else "linear")
+
+
 def test_a_plot_fork_that_hangs_is_killed_and_the_plot_drawn_here(no_zeroing, monkeypatch):
     import os
     import time

@@ -130,3 +130,33 @@ def test_check_speaks_the_notebooks_language(monkeypatch):
     assert "✅ squared_loss: " in repr(summary) and "element-wise" not in repr(summary)   # Chinese titles
     with pytest.raises(ValueError, match="check\\(language='fr'\\)"):
         check("sgd", namespace(REFERENCE), config=ROOT / "course.yaml", language="fr")
+
+
+def _children() -> dict[int, str]:
+    """This process's child processes and their states (Z: ended, not yet reaped)."""
+    import os
+    found = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat", "rb") as f:
+                    fields = f.read().rsplit(b")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == os.getpid():
+                found[int(entry)] = fields[0].decode()
+    return found
+
+
+def test_the_forks_of_check_end_and_are_reaped_without_being_waited_for(monkeypatch):
+    """A probe's process that has reported, and the fork that drew the loss, are killed and
+    reaped by a thread: none is left running or as a zombie."""
+    import time
+    monkeypatch.delenv("AUTOGRADER_GRADING", raising=False)
+    before = set(_children())
+    summary = check(None, namespace(REFERENCE), config=ROOT / "course.yaml")
+    assert summary.passed and summary._repr_html_().count("<svg") == 2
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and set(_children()) - before:
+        time.sleep(0.05)
+    assert {pid: state for pid, state in _children().items() if pid not in before} == {}

@@ -94,3 +94,55 @@ def test_restore_returns_to_what_the_cells_left_not_to_the_import():
     """An owner that the cells changed is copied as they left it: the warm worker's
     copy of it would lose the cells' changes."""
     assert in_fork(_cells_state_kept) is True
+
+
+def _prepared(change_after: bool):
+    """A probe's fork takes the namespace saved before it was made (``prepare``), unless
+    the namespace changed since."""
+    ns = {"x": 1}
+    probe_state.prepare(ns)
+    if change_after:
+        ns["y"] = 2                                # a name the prepared copy does not have
+    state = probe_state.State(ns)
+    shared = state.saved_ns is probe_state._NAMESPACE[1]
+    ns["x"] = "changed by a probe"
+    ns["z"] = "added by a probe"
+    state.restore()
+    after_first = dict(ns)
+    ns.pop("x")                                    # a second probe deletes a name
+    state.restore()
+    probe_state.forget()
+    return shared, after_first, dict(ns), probe_state._NAMESPACE
+
+
+@pytest.mark.skipif(sys.implementation.name != "cpython" or sys.version_info >= (3, 14),
+                    reason="dict version tags exist on CPython 3.10 to 3.13 only")
+def test_a_fork_uses_the_namespace_saved_before_it_and_restores_from_it():
+    shared, first, second, left = in_fork(lambda: _prepared(change_after=False))
+    assert shared is True
+    assert first == {"x": 1} and second == {"x": 1}
+    assert left == []                              # forget() lets go of the copy
+
+
+def test_a_namespace_changed_after_prepare_is_copied_again():
+    """A stale saved namespace would lose the cells' last name."""
+    shared, first, second, _ = in_fork(lambda: _prepared(change_after=True))
+    assert shared is False
+    assert first == {"x": 1, "y": 2} and second == {"x": 1, "y": 2}
+
+
+def _remembered_twice():
+    probe_state.remember_pristine()
+    copies = {id(owner): saved for owner, saved, _ in probe_state._PRISTINE}
+    torch.added_between = 1                        # a cell changes torch between two runs
+    probe_state.remember_pristine()
+    again = {id(owner): saved for owner, saved, _ in probe_state._PRISTINE}
+    kept = [again[k] is copies[k] for k in copies if k != id(torch)]
+    return all(kept), "added_between" in again[id(torch)], again[id(torch)] is copies[id(torch)]
+
+
+@pytest.mark.skipif(sys.implementation.name != "cpython" or sys.version_info >= (3, 14),
+                    reason="dict version tags exist on CPython 3.10 to 3.13 only")
+def test_remembering_again_copies_only_what_changed():
+    unchanged_kept, sees_change, torch_kept = in_fork(_remembered_twice)
+    assert unchanged_kept is True and sees_change is True and torch_kept is False

@@ -6,8 +6,12 @@ labels with the page's fonts.
 """
 from __future__ import annotations
 
+import json
 import math
 import os
+import select
+import signal
+import time
 
 WORDS = {
     "en": {"loss_title": "Loss per epoch", "epoch": "epoch", "loss": "mean loss on the data",
@@ -60,7 +64,7 @@ def figures(curves: dict, language: str = "en", side_by_side: bool = False) -> l
         try:
             fit = _draw("fit", curves, language)
         finally:
-            loss = drawn() if drawn is not None else _FAILED      # the fork is always reaped
+            loss = drawn() if drawn is not None else _FAILED      # the fork is always ended
         found = {"loss": _draw("loss", curves, language) if loss is _FAILED else loss, "fit": fit}
     else:
         found = {kind: _draw(kind, curves, language) for kind in kinds}
@@ -75,7 +79,7 @@ def _draw(kind: str, curves: dict, language: str) -> tuple[str, str, str, str] |
     margins = {"font.size": 9, "figure.subplot.left": 0.17, "figure.subplot.right": 0.97,
                "figure.subplot.bottom": 0.16, "figure.subplot.top": 0.97}
     with style(language, kind, margins):
-        fig = {"loss": _loss, "fit": _fit}[kind](curves, t)
+        fig = {"loss": _loss, "fit": _fit}[kind](curves, t, language)
         return None if fig is None else (kind, t[f"{kind}_title"], t[f"{kind}_alt"], svg(fig, tight=False))
 
 
@@ -85,56 +89,81 @@ FORK_SECONDS = 10.0    # a fork that has not drawn by then is killed, and the pl
 
 def _in_a_fork(draw):
     """Start ``draw()`` in a fork; returns a function that waits for its result (``_FAILED``
-    if the fork did not give one), or None when no fork could be made. The result comes
-    back as JSON through a pipe."""
-    import json
-    import select
-    import signal
+    if the fork did not give one within FORK_SECONDS), or None when no fork could be made.
+    The result comes back as JSON through a pipe, whose end the fork marks before its exit;
+    a thread of this process reaps the fork, so that its exit is not waited for."""
+    fds: list[int] = []
     try:
-        read, write = os.pipe()
-    except OSError:
-        return None
-    try:
+        fds += os.pipe()
         pid = os.fork()
     except OSError:
-        os.close(read)
-        os.close(write)
+        for fd in fds:
+            os.close(fd)
         return None
-    if pid == 0:                                     # pragma: no cover - the child
+    read, write = fds
+    if pid == 0:                                     # pragma: no cover - the fork
         try:
             os.close(read)
-            data = json.dumps(draw()).encode("utf-8")
-            while data:
-                data = data[os.write(write, data):]
+            _write_all(write, json.dumps(draw()).encode("utf-8"))
+            os.close(write)                          # the end, before the exit's tidying up
         finally:
             os._exit(0)
     os.close(write)
 
     def result():
-        chunks, ended = [], False
         try:
-            while select.select([read], [], [], FORK_SECONDS)[0]:
-                chunk = os.read(read, 1 << 16)
-                if not chunk:
-                    ended = True
-                    break
-                chunks.append(chunk)
+            found = _read_all(read, FORK_SECONDS)
         finally:
             os.close(read)
-            if not ended:                   # it took too long: it is not waited for again
-                try:
-                    os.kill(pid, signal.SIGKILL)
-                except OSError:
-                    pass
-            os.waitpid(pid, 0)
-        if not ended:
+            from autograder.sandbox.far.units import reap_later
+            try:
+                os.kill(pid, signal.SIGKILL)         # it has written all it will, or it hangs
+            except OSError:
+                pass
+            reap_later(pid)
+        if found is None:
             return _FAILED
         try:
-            found = json.loads(b"".join(chunks).decode("utf-8"))
+            drawn = json.loads(found.decode("utf-8"))
         except ValueError:
             return _FAILED
-        return tuple(found) if found else None
+        return tuple(drawn) if drawn else None
     return result
+
+
+def _read_all(fd: int, seconds: float) -> bytes | None:
+    """Everything written to ``fd`` until its end; None when the end has not come by then."""
+    chunks, deadline = [], time.monotonic() + seconds
+    while select.select([fd], [], [], max(0.0, deadline - time.monotonic()))[0]:
+        chunk = os.read(fd, 1 << 16)
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
+    return None
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+# Figures are kept and drawn again with the next run's numbers: building a figure and
+# its ticks is half of the drawing's time. One figure per kind, language and layout (which
+# lines it has, which scale), so a figure drawn again has the artists, in the same order,
+# that a new one would have; tests/test_feedback.py checks that a kept figure draws the
+# SVG that a new one draws.
+_KEPT: dict[tuple, tuple] = {}
+_KEEP = 16
+
+
+def _kept(key: tuple, build):
+    """(fig, ax, lines) for ``key``, built by ``build()`` the first time."""
+    found = _KEPT.pop(key, None) or build()
+    _KEPT[key] = found                      # the newest last: the oldest goes first
+    while len(_KEPT) > _KEEP:
+        _KEPT.pop(next(iter(_KEPT)))
+    return found
 
 
 def _figure():
@@ -147,21 +176,40 @@ def _figure():
     return fig, ax
 
 
-def _loss(curves: dict, t: dict):
+def _rescaled(fig, ax):
+    """The axes fitted to the lines' new data, as a new figure would fit them."""
+    ax.relim()
+    ax.autoscale_view()
+    return fig
+
+
+def _loss(curves: dict, t: dict, language: str):
     """The student's mean loss per epoch beside the reference's, on a log scale when it can."""
-    from matplotlib.ticker import FuncFormatter, NullLocator
     losses = [_number(x) for x in curves.get("losses", [])]
     reference = [_number(x) for x in curves.get("reference", [])]
     if not (losses or reference):
         return None
-    fig, ax = _figure()
-    if reference:
-        ax.plot(range(1, len(reference) + 1), reference, "k--", marker="o", markersize=3,
-                linewidth=1, label=t["reference"], zorder=3)
     finite = [(i + 1, x) for i, x in enumerate(losses) if math.isfinite(x)]
+    log = all(x > 0 for _, x in finite) and all(x > 0 for x in reference)
+    layout = (bool(reference), bool(finite), log)
+    fig, ax, lines = _kept(("loss", language) + layout, lambda: _loss_figure(t, *layout))
+    if reference:
+        lines["reference"].set_data(range(1, len(reference) + 1), reference)
     if finite:
-        ax.plot(*zip(*finite), color="C0", marker="o", markersize=4, label=t["yours"])
-    if all(x > 0 for _, x in finite) and all(x > 0 for x in reference):
+        lines["yours"].set_data(*zip(*finite))
+    return _rescaled(fig, ax)
+
+
+def _loss_figure(t: dict, reference: bool, yours: bool, log: bool):
+    from matplotlib.ticker import FuncFormatter, NullLocator
+    fig, ax = _figure()
+    lines = {}
+    if reference:
+        lines["reference"], = ax.plot([], [], "k--", marker="o", markersize=3, linewidth=1,
+                                      label=t["reference"], zorder=3)
+    if yours:
+        lines["yours"], = ax.plot([], [], color="C0", marker="o", markersize=4, label=t["yours"])
+    if log:
         ax.set_yscale("log")
         ax.yaxis.set_minor_locator(NullLocator())   # a tick per power of ten is enough
         ax.yaxis.set_major_formatter(FuncFormatter(_power_of_ten))
@@ -169,33 +217,45 @@ def _loss(curves: dict, t: dict):
     ax.set_ylabel(t["loss"])
     ax.xaxis.get_major_locator().set_params(integer=True)
     ax.legend(loc="upper right")
-    return fig
+    return fig, ax, lines
 
 
-def _fit(curves: dict, t: dict):
+def _fit(curves: dict, t: dict, language: str):
     """The student's data (label against the second feature), their line and the true one."""
     points = curves.get("points") or []
     if not points:
         return None
     w, b = curves.get("w") or [], _number(curves.get("b"))
-    fig, ax = _figure()
     xs, ys = [p[0] for p in points], [p[1] for p in points]
-    # one path of markers, not a collection of 300: a third of the drawing time
-    ax.plot(xs, ys, ".", markersize=3, alpha=0.4, color="C0", label=t["data"])
     lo, hi = min(xs), max(xs)
     true_w, true_b = curves.get("true_w") or [], _number(curves.get("true_b"))
-    if len(true_w) > 1 and math.isfinite(true_b):
-        ax.plot([lo, hi], [true_w[1] * lo + true_b, true_w[1] * hi + true_b], "k--",
-                linewidth=1, label=t["true"], zorder=3)
-    if len(w) > 1 and all(math.isfinite(_number(v)) for v in w) and math.isfinite(b):
+    true = len(true_w) > 1 and math.isfinite(true_b)
+    fitted = len(w) > 1 and all(math.isfinite(_number(v)) for v in w) and math.isfinite(b)
+    fig, ax, lines = _kept(("fit", language, true, fitted), lambda: _fit_figure(t, true, fitted))
+    lines["data"].set_data(xs, ys)
+    if true:
+        lines["true"].set_data([lo, hi], [true_w[1] * lo + true_b, true_w[1] * hi + true_b])
+    if fitted:
         slope = _number(w[1])
-        ax.plot([lo, hi], [slope * lo + b, slope * hi + b], color="C1", linewidth=2, label=t["fitted"])
+        lines["fitted"].set_data([lo, hi], [slope * lo + b, slope * hi + b])
         span = max(ys) - min(ys)
         ax.set_ylim(min(ys) - 0.2 * span, max(ys) + 0.2 * span)
+    return _rescaled(fig, ax)
+
+
+def _fit_figure(t: dict, true: bool, fitted: bool):
+    fig, ax = _figure()
+    lines = {}
+    # one path of markers, not a collection of 300: a third of the drawing time
+    lines["data"], = ax.plot([], [], ".", markersize=3, alpha=0.4, color="C0", label=t["data"])
+    if true:
+        lines["true"], = ax.plot([], [], "k--", linewidth=1, label=t["true"], zorder=3)
+    if fitted:
+        lines["fitted"], = ax.plot([], [], color="C1", linewidth=2, label=t["fitted"])
     ax.set_xlabel(t["x2"])
     ax.set_ylabel(t["y"])
     ax.legend(loc="upper right")     # "best" would test every point against every spot
-    return fig
+    return fig, ax, lines
 
 
 def data_uri(svg: str) -> str:
@@ -204,9 +264,19 @@ def data_uri(svg: str) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
 
 
-def warm() -> None:
-    """Import and load what drawing needs (matplotlib, its SVG backend, the font list)."""
+# A correct run's shape of curves: drawing it once builds the figures that such a run
+# draws again (``_KEPT``), with their ticks.
+_WARM_CURVES = {"losses": [3e-2, 1e-4, 5e-5], "reference": [3e-2, 1e-4, 5e-5],
+                "points": [[-1.0, 7.6], [0.0, 4.2], [1.0, 0.8]], "w": [2.0, -3.4], "b": 4.2,
+                "true_w": [2.0, -3.4], "true_b": 4.2}
+
+
+def warm(language: str | None = None) -> None:
+    """Import and load what drawing needs (matplotlib, its SVG backend, the font list);
+    with ``language``, build the figures that a correct run draws in it."""
     import matplotlib.backends.backend_svg  # noqa: F401
     from matplotlib import font_manager
     from matplotlib.figure import Figure  # noqa: F401
     font_manager.findfont("DejaVu Sans")
+    if language in WORDS:
+        figures(_WARM_CURVES, language)

@@ -16,7 +16,7 @@ import time
 
 from autograder.sandbox import protocol
 from autograder.sandbox.far import clock, libc, probes
-from autograder.sandbox.far.state import State
+from autograder.sandbox.far.state import State, forget, prepare
 from autograder.sandbox.far.units import Progress, exit_message, outcome_frame, stop
 
 
@@ -121,13 +121,14 @@ class _Group:
         self.limit = clock.Limit(pid, float(self.items[0]["limit"]), deadline)
         self.generation += 1
 
-    def stop(self) -> int | None:
-        """Kill and reap the group's process; returns its wait status."""
+    def stop(self, wait: bool = True) -> int | None:
+        """Kill and reap the group's process; returns its wait status (None when
+        ``wait`` is False: a thread reaps it, see ``units.stop``)."""
         if self.fd is not None:
             os.close(self.fd)
             self.fd = None
         pid, self.pid, self.paused = self.pid, None, None
-        return stop(pid, kill=True) if pid is not None else None
+        return stop(pid, kill=True, wait=wait) if pid is not None else None
 
 
 PATIENCE = 0.1   # seconds: every correct function probe takes under 10 ms (bench/probe_times.py)
@@ -168,7 +169,7 @@ def _others(item: dict) -> set:
 
 
 def run_groups(ns: dict, groups: list[dict], parallel: int, send, deadline: float = math.inf,
-               budget: float | None = None) -> None:
+               budget: float | None = None, wait: bool = True) -> None:
     """Run groups of probes, each group in a fork of its own, up to ``parallel`` at once.
 
     ``send(frame)`` gets one encoded ``probe`` message per item, in the order the
@@ -181,16 +182,23 @@ def run_groups(ns: dict, groups: list[dict], parallel: int, send, deadline: floa
     stopped, or never started, and reported as blocked by it. A hang costs one
     limit. An item that needs other functions reports only once every group has
     ended, so that its verdict is the same whether it ran beside them or after them.
+    ``wait=False``: a group's process that has reported every item is killed and left
+    to a thread to reap (check(), where its exit is time a student waits for).
     """
-    _Run(ns, send, deadline, budget).run([_Group(g) for g in groups], parallel)
+    prepare(ns)                 # what each fork's State would copy, copied once here
+    try:
+        _Run(ns, send, deadline, budget, wait).run([_Group(g) for g in groups], parallel)
+    finally:
+        forget()
 
 
 class _Run:
     """One ``probes`` request: its groups, the ones running, and the functions found stuck."""
 
-    def __init__(self, ns: dict, send, deadline: float = math.inf, budget: float | None = None):
+    def __init__(self, ns: dict, send, deadline: float = math.inf, budget: float | None = None,
+                 wait: bool = True):
         self.ns, self.send = ns, send
-        self.deadline, self.budget = deadline, budget
+        self.deadline, self.budget, self.wait = deadline, budget, wait
         self.inside = Progress()              # which function training is inside (probes.INSIDE)
         self.active: list[_Group] = []
         self.stuck: dict[str, dict] = {}      # function -> its first timeout or MemoryError
@@ -230,7 +238,7 @@ class _Run:
         before = len(group.items)
         self.skip(group)
         if not group.items:
-            group.stop()
+            group.stop(wait=self.wait)
         elif running and len(group.items) != before:
             group.stop()                    # its process would run the skipped items next
             group.start(self.ns, self.deadline, self.inside)
