@@ -197,6 +197,21 @@ def test_a_kept_figure_draws_what_a_new_figure_draws(no_zeroing, monkeypatch):
         assert all(one != other for one, other in zip(new, new[1:]))   # each run draws something else
 
 
+def test_a_figure_kept_from_before_a_change_of_style_is_not_reused(no_zeroing, monkeypatch):
+    """A notebook that changes matplotlib's settings (plt.style.use, seaborn) after the
+    figures were kept gets the plots that a new figure draws in the new style."""
+    import matplotlib
+
+    from autograder.sinks import plots
+    curves = no_zeroing["en"].curves
+    before = plots.figures(curves, "en")
+    with matplotlib.rc_context({"lines.linewidth": 4, "axes.grid": True}):
+        kept = plots.figures(curves, "en")
+        monkeypatch.setattr(plots, "_KEPT", {})
+        new = plots.figures(curves, "en")
+    assert kept == new and kept != before
+
+
 def test_the_axes_of_a_kept_figure_fit_each_run(no_zeroing):
     import math
 
@@ -229,10 +244,10 @@ def test_a_plot_fork_that_hangs_is_killed_and_the_plot_drawn_here(no_zeroing, mo
     alone = plots.figures(curves, "en")
     parent, draw = os.getpid(), plots._draw
 
-    def hangs_in_the_fork(kind, *args):
+    def hangs_in_the_fork(kind, *args, **kwargs):
         if os.getpid() != parent:
             time.sleep(60)
-        return draw(kind, *args)
+        return draw(kind, *args, **kwargs)
     monkeypatch.setattr(plots, "_draw", hangs_in_the_fork)
     monkeypatch.setattr(plots, "FORK_SECONDS", 0.5)
     start = time.monotonic()

@@ -160,3 +160,20 @@ def test_the_forks_of_check_end_and_are_reaped_without_being_waited_for(monkeypa
     while time.monotonic() < deadline and set(_children()) - before:
         time.sleep(0.05)
     assert {pid: state for pid, state in _children().items() if pid not in before} == {}
+
+
+def test_a_process_is_reaped_at_once_when_no_thread_can_be_started(monkeypatch):
+    import os
+    import threading
+
+    from autograder.sandbox.far.units import reap_later
+
+    def refused(self):
+        raise RuntimeError("can't start new thread")
+    monkeypatch.setattr(threading.Thread, "start", refused)
+    pid = os.fork()
+    if pid == 0:
+        os._exit(0)
+    reap_later(pid)
+    with pytest.raises(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)                # reaped already: no zombie is left

@@ -146,3 +146,36 @@ def _remembered_twice():
 def test_remembering_again_copies_only_what_changed():
     unchanged_kept, sees_change, torch_kept = in_fork(_remembered_twice)
     assert unchanged_kept is True and sees_change is True and torch_kept is False
+
+
+def _mapping_namespace():
+    """A namespace that is a mapping but not a dict has no version tag: it is compared."""
+    from collections import UserDict
+    ns = UserDict({"x": 1})
+    probe_state.prepare(ns)
+    state = probe_state.State(ns)
+    ns["x"] = 2
+    ns["z"] = 3
+    state.restore()
+    probe_state.forget()
+    return dict(ns)
+
+
+def test_a_namespace_that_is_not_a_dict_is_restored_too():
+    assert in_fork(_mapping_namespace) == {"x": 1}
+
+
+def _forgotten():
+    probe_state.prepare({})
+    saved = {id(owner) for owner, _, _ in probe_state._PRISTINE}
+    sys.changed_by_the_run = 1                     # what check() does to sys.stdout, in short
+    probe_state.forget()
+    left = {id(owner) for owner, _, _ in probe_state._PRISTINE}
+    return id(sys) in saved, id(sys) in left, id(torch) in left
+
+
+@pytest.mark.skipif(sys.implementation.name != "cpython" or sys.version_info >= (3, 14),
+                    reason="dict version tags exist on CPython 3.10 to 3.13 only")
+def test_forget_drops_the_copies_of_what_changed_during_the_run():
+    """A student's kernel keeps nothing alive through a copy that the next run would not use."""
+    assert in_fork(_forgotten) == (True, False, True)

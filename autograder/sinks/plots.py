@@ -60,6 +60,7 @@ def figures(curves: dict, language: str = "en", side_by_side: bool = False) -> l
         return []
     kinds = ("loss", "fit")
     if side_by_side and (os.cpu_count() or 1) > 1:
+        _draw("loss", curves, language, svg=False)   # kept here, for the next run: the fork's is lost with it
         drawn = _in_a_fork(lambda: _draw("loss", curves, language))
         try:
             fit = _draw("fit", curves, language)
@@ -71,16 +72,24 @@ def figures(curves: dict, language: str = "en", side_by_side: bool = False) -> l
     return [found[kind] for kind in kinds if found[kind] is not None]
 
 
-def _draw(kind: str, curves: dict, language: str) -> tuple[str, str, str, str] | None:
-    from autograder.sinks.figures import style, svg
+def _draw(kind: str, curves: dict, language: str, svg: bool = True) -> tuple[str, str, str, str] | None:
+    """One plot; ``svg=False``: its figure is only made ready (and kept), not drawn."""
+    import matplotlib
+
+    from autograder.sinks import figures
 
     t = WORDS[language]
+    # the settings that a notebook's own style (plt.style.use, seaborn) left: a figure kept
+    # from before a change of style is not drawn again after it
+    look = str(dict.items(matplotlib.rcParams))
     # fixed margins: a tight box would draw each figure twice
     margins = {"font.size": 9, "figure.subplot.left": 0.17, "figure.subplot.right": 0.97,
                "figure.subplot.bottom": 0.16, "figure.subplot.top": 0.97}
-    with style(language, kind, margins):
-        fig = {"loss": _loss, "fit": _fit}[kind](curves, t, language)
-        return None if fig is None else (kind, t[f"{kind}_title"], t[f"{kind}_alt"], svg(fig, tight=False))
+    with figures.style(language, kind, margins):
+        fig = {"loss": _loss, "fit": _fit}[kind](curves, t, (language, look))
+        if fig is None or not svg:
+            return None
+        return kind, t[f"{kind}_title"], t[f"{kind}_alt"], figures.svg(fig, tight=False)
 
 
 _FAILED = object()     # what a fork that drew nothing gives back: the plot is drawn here instead
@@ -149,10 +158,10 @@ def _write_all(fd: int, data: bytes) -> None:
 
 
 # Figures are kept and drawn again with the next run's numbers: building a figure and
-# its ticks is half of the drawing's time. One figure per kind, language and layout (which
-# lines it has, which scale), so a figure drawn again has the artists, in the same order,
-# that a new one would have; tests/test_feedback.py checks that a kept figure draws the
-# SVG that a new one draws.
+# its ticks is half of the drawing's time. One figure per kind, language, matplotlib
+# settings and layout (which lines it has, which scale), so a figure drawn again has the
+# artists, in the same order and style, that a new one would have; tests/test_feedback.py
+# checks that a kept figure draws the SVG that a new one draws.
 _KEPT: dict[tuple, tuple] = {}
 _KEEP = 16
 
@@ -183,7 +192,7 @@ def _rescaled(fig, ax):
     return fig
 
 
-def _loss(curves: dict, t: dict, language: str):
+def _loss(curves: dict, t: dict, kept_as: tuple):
     """The student's mean loss per epoch beside the reference's, on a log scale when it can."""
     losses = [_number(x) for x in curves.get("losses", [])]
     reference = [_number(x) for x in curves.get("reference", [])]
@@ -192,7 +201,7 @@ def _loss(curves: dict, t: dict, language: str):
     finite = [(i + 1, x) for i, x in enumerate(losses) if math.isfinite(x)]
     log = all(x > 0 for _, x in finite) and all(x > 0 for x in reference)
     layout = (bool(reference), bool(finite), log)
-    fig, ax, lines = _kept(("loss", language) + layout, lambda: _loss_figure(t, *layout))
+    fig, ax, lines = _kept(("loss", *kept_as, *layout), lambda: _loss_figure(t, *layout))
     if reference:
         lines["reference"].set_data(range(1, len(reference) + 1), reference)
     if finite:
@@ -220,7 +229,7 @@ def _loss_figure(t: dict, reference: bool, yours: bool, log: bool):
     return fig, ax, lines
 
 
-def _fit(curves: dict, t: dict, language: str):
+def _fit(curves: dict, t: dict, kept_as: tuple):
     """The student's data (label against the second feature), their line and the true one."""
     points = curves.get("points") or []
     if not points:
@@ -231,7 +240,7 @@ def _fit(curves: dict, t: dict, language: str):
     true_w, true_b = curves.get("true_w") or [], _number(curves.get("true_b"))
     true = len(true_w) > 1 and math.isfinite(true_b)
     fitted = len(w) > 1 and all(math.isfinite(_number(v)) for v in w) and math.isfinite(b)
-    fig, ax, lines = _kept(("fit", language, true, fitted), lambda: _fit_figure(t, true, fitted))
+    fig, ax, lines = _kept(("fit", *kept_as, true, fitted), lambda: _fit_figure(t, true, fitted))
     lines["data"].set_data(xs, ys)
     if true:
         lines["true"].set_data([lo, hi], [true_w[1] * lo + true_b, true_w[1] * hi + true_b])

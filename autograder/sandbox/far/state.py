@@ -109,12 +109,23 @@ def prepare(ns: dict) -> None:
     touches every object it copies, a copy-on-write fault per page of them (10 ms in a
     student's kernel); a copy made before is shared. ``forget()`` drops it."""
     remember_pristine()
-    _NAMESPACE[:] = [ns, dict(ns), _version(ns)] if _version is not None else []
+    _NAMESPACE[:] = [ns, dict(ns), _version(ns)] if _tagged(ns) else []
 
 
 def forget() -> None:
-    """Let go of the namespace's copy (what ``prepare`` saved), once the probes have run."""
+    """Let go of the namespace's copy (what ``prepare`` saved), once the probes have run,
+    and of the copies of owners that changed since (``sys``, whose streams check() swaps):
+    a student's kernel keeps no objects alive through them."""
     _NAMESPACE.clear()
+    if _version is not None:
+        _PRISTINE[:] = [(owner, saved, tag) for owner, saved, tag in _PRISTINE
+                        if _version(_dict_of(owner)) == tag]
+
+
+def _tagged(ns) -> bool:
+    """A namespace whose version tag can be read: a dict itself (a mapping of another type
+    has no tag at that place), where Python has tags."""
+    return _version is not None and type(ns) is dict
 
 
 class State:
@@ -133,7 +144,7 @@ class State:
 
     def __init__(self, ns: dict):
         self.ns = ns
-        self.ns_tag = _version(ns) if _version is not None else None
+        self.ns_tag = _version(ns) if _tagged(ns) else None
         prepared = _NAMESPACE and _NAMESPACE[0] is ns and _NAMESPACE[2] == self.ns_tag
         self.saved_ns = _NAMESPACE[1] if prepared else dict(ns)
         pristine = {id(owner): (saved, tag) for owner, saved, tag in _PRISTINE}

@@ -186,7 +186,10 @@ def stop(pid: int, kill: bool, wait: bool = True) -> int | None:
 def reap_later(pid: int) -> None:
     """Reap a child process, once it has ended, in a thread of its own."""
     import threading
-    threading.Thread(target=_reap, args=(pid,), name=f"autograder-reap-{pid}", daemon=True).start()
+    try:
+        threading.Thread(target=_reap, args=(pid,), name=f"autograder-reap-{pid}", daemon=True).start()
+    except RuntimeError:         # no thread to be had (a limit on processes): reaped here, now
+        _reap(pid)
 
 
 def _reap(pid: int) -> None:
