@@ -61,7 +61,7 @@ def main(argv=None) -> int:
         goal = "" if call == "(empty cell)" else ("met" if med <= 0.15 and top <= 0.5 else "MISSED")
         print(f"{call:<26}{med:>10.3f}{top:>10.3f}{seen[0]:>10.3f}   {goal}")
     print("baseline: (empty cell) is the same kernel's round trip for a cell that does nothing")
-    print(f"`from autograder import check` took {imported:.3f} s (it loads matplotlib for the plots)")
+    print(f"`from autograder import check` took {imported:.3f} s (it loads matplotlib and builds the plots' figures)")
     return 0
 
 
