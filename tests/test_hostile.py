@@ -242,6 +242,15 @@ def test_a_scratch_smaller_than_one_file_still_holds(sandboxed, course):
     assert report.score == report.max_score, report.notes
 
 
+def test_a_scratch_of_many_files_does_not_cost_a_correct_training_its_limit(sandboxed):
+    """In container mode the scratch's total is measured by walking it. Training's place among
+    the five functions changes some 1,200 times a run: walking 12,000 files at each of them
+    would take the book's loop past training's limit."""
+    source = "for i in range(12000):\n    open(f'empty-{i}', 'w').close()\n" + REFERENCE
+    report = sandboxed(source)
+    assert report.score == report.max_score, [(r.id, r.message[:200]) for r in report.results if not r.passed]
+
+
 def test_in_container_mode_the_keeper_ends_a_submission_that_bypasses_its_scratch_check(tmp_path, course):
     """The scratch's cap is checked in the submission's own process, which its code can rewrite;
     the keeper, outside it, ends the submission at twice scratch_mb, and removes its files."""
