@@ -251,6 +251,30 @@ def test_a_scratch_of_many_files_does_not_cost_a_correct_training_its_limit(sand
     assert report.score == report.max_score, [(r.id, r.message[:200]) for r in report.results if not r.passed]
 
 
+def test_a_training_that_fills_the_scratch_loses_training_and_is_told_so(sandboxed, course):
+    """An sgd that writes half a MB at each step fills a 20 MB scratch during training. In
+    container mode the fork leaves when it measures the scratch over its cap: the student
+    reads that the files were too many, not that the function called os._exit."""
+    small = course.model_copy(update={"limits": course.limits.model_copy(update={"scratch_mb": 20})})
+    source = REFERENCE + """
+_sgd, _steps = sgd, [0]
+def sgd(params, lr, batch_size):
+    _steps[0] += 1
+    with open(f"step-{_steps[0]}", "wb") as f:
+        f.write(b"x" * 2**19)
+    return _sgd(params, lr, batch_size)
+"""
+    report = sandboxed(source, settings=small)
+    lost = {r.id: r for r in report.results if not r.passed}
+    assert set(lost) == {"training.converges"}, {k: r.message[:200] for k, r in lost.items()}
+    training = lost["training.converges"]
+    if sandboxed.mode == "container":
+        assert training.mistake == "any.filled_scratch", training.message
+        assert "more than the 20 MB of limits.scratch_mb" in training.message
+    else:                                  # a tmpfs of scratch_mb: the write itself fails
+        assert training.mistake == "any.raised" and "OSError" in training.message, training.message
+
+
 def test_in_container_mode_the_keeper_ends_a_submission_that_bypasses_its_scratch_check(tmp_path, course):
     """The scratch's cap is checked in the submission's own process, which its code can rewrite;
     the keeper, outside it, ends the submission at twice scratch_mb, and removes its files."""

@@ -94,6 +94,8 @@ def _from_status(check: spec.Check, obs: Observation, names: dict, limits) -> Ve
         return fail("any.timed_out", function=function, limit=f"{limit:g}")
     if obs.status == "exited":
         return fail("any.exited", function=function, error_message=err.get("message", "exit"))
+    if obs.status == "crashed" and err.get("type") == "scratch":     # container mode's cap on files
+        return fail("any.filled_scratch", function=function, error_message=err.get("message", "too much"))
     if obs.status == "crashed":
         return fail("any.crashed", function=function, error_message=err.get("message", "crash"))
     return fail("any.lost", function=function, error_message=err.get("message", "the process ended"))

@@ -17,7 +17,7 @@ import time
 from autograder.sandbox import protocol
 from autograder.sandbox.far import clock, libc, probes
 from autograder.sandbox.far.state import State, forget, prepare
-from autograder.sandbox.far.units import Progress, exit_message, outcome_frame, stop
+from autograder.sandbox.far.units import Progress, exit_message, outcome_frame, scratch_exit, stop
 
 
 def _probe(ns: dict, item: dict, state: "State | None" = None):
@@ -263,6 +263,8 @@ class _Run:
     def died(self, group: _Group, outcome: dict | None) -> None:
         """The group's process ended (or lied) in its current item."""
         status = group.stop()
+        if outcome is None and scratch_exit(status):
+            outcome = clock.stopped(float(group.items[0]["limit"]), "scratch")
         outcome = outcome or exit_message(status or 0)
         outcome["seconds"] = time.monotonic() - group.started
         self.report(group, group.items[0], outcome)

@@ -109,13 +109,19 @@ def run_unit(func, limit: float, continue_in_child: bool, progress: Progress | N
         outcome["seconds"] = time.monotonic() - start
         return Unit(outcome, False, go_w)
     status = stop(pid, kill=not _finished(outcome))
-    if outcome is None and os.WIFEXITED(status) and os.WEXITSTATUS(status) == SCRATCH_EXIT \
-            and clock.SCRATCH is not None and clock.SCRATCH.total > clock.SCRATCH.cap:
+    if outcome is None and scratch_exit(status):
         outcome = _at(clock.stopped(limit, "scratch"), progress, progress.current() if progress else -1)
     outcome = outcome or exit_message(status)
     os.close(go_w)
     outcome["seconds"] = time.monotonic() - start
     return Unit(outcome, False)
+
+
+def scratch_exit(status: int | None) -> bool:
+    """The process left with ``SCRATCH_EXIT`` and the scratch is indeed over its cap
+    (container mode, measured by ``stop``): stopped for its scratch, not an exit of its own."""
+    return status is not None and os.WIFEXITED(status) and os.WEXITSTATUS(status) == SCRATCH_EXIT \
+        and clock.SCRATCH is not None and clock.SCRATCH.total > clock.SCRATCH.cap
 
 
 def outcome_frame(func, **extra) -> bytes:
