@@ -199,7 +199,7 @@ class _Run:
                  wait: bool = True):
         self.ns, self.send = ns, send
         self.deadline, self.budget, self.wait = deadline, budget, wait
-        self.inside = Progress(every_step=False)    # which function training is inside (probes.INSIDE)
+        self.inside = Progress(every=10)    # which function training is inside (probes.INSIDE)
         self.active: list[_Group] = []
         self.stuck: dict[str, dict] = {}      # function -> its first timeout or MemoryError
 

@@ -49,22 +49,23 @@ class Progress:
     with the unit's fork: the limit applies to each step, and a hang names its step.
     In container mode the fork also checks the scratch's total before each next step,
     and leaves (``SCRATCH_EXIT``) when the step that just ended took it over the cap.
-    ``every_step=False`` (training's place among the five functions, which changes some
-    1,200 times a run): the total is measured at most every ``clock.POLL`` seconds, not at
-    each step, where a scratch of many files would cost a correct training its limit."""
+    ``every=10`` (training's place among the five functions, which changes some 1,200
+    times a run): the total is measured at every tenth step, not at each, where walking a
+    scratch of many files would cost a correct training its limit."""
 
     _CELL = struct.Struct("q")
 
-    def __init__(self, every_step: bool = True):
+    def __init__(self, every: int = 1):
         self._mem = mmap.mmap(-1, self._CELL.size)
         self._owner = os.getpid()
-        self._every_step = every_step
+        self._every, self._steps = every, 0     # steps counted in the fork, which has its own copy
         self.at(-1)
 
     def at(self, step: int) -> None:
-        if step > 0 and clock.SCRATCH is not None and os.getpid() != self._owner \
-                and clock.SCRATCH.over(force=self._every_step):
-            os._exit(SCRATCH_EXIT)      # the step still named here is the one that filled it
+        if step > 0 and clock.SCRATCH is not None and os.getpid() != self._owner:
+            self._steps += 1
+            if self._steps % self._every == 0 and clock.SCRATCH.over(force=True):
+                os._exit(SCRATCH_EXIT)      # the step still named here is the one that filled it
         self._CELL.pack_into(self._mem, 0, step)
 
     def current(self) -> int:
