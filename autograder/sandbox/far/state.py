@@ -92,15 +92,20 @@ def remember_pristine() -> None:
     tag shows that they changed since. An owner whose tag has not moved since the last
     call is not copied again.
     """
-    if _version is None:
-        return
+    if _version is not None:
+        _PRISTINE[:] = _current_owners()
+
+
+def _current_owners() -> list[tuple[object, dict, int | None]]:
+    """(owner, its attributes, its dict's version tag or None) for each owner: the saved
+    copy where the tag has not moved since it was saved, else a copy made now."""
     known = {id(owner): (saved, tag) for owner, saved, tag in _PRISTINE}
-    fresh = []
+    found = []
     for owner in _owners():
-        tag = _version(_dict_of(owner))
+        tag = _version(_dict_of(owner)) if _version is not None else None
         saved, seen = known.get(id(owner), (None, None))
-        fresh.append((owner, saved if saved is not None and seen == tag else dict(vars(owner)), tag))
-    _PRISTINE[:] = fresh
+        found.append((owner, saved if saved is not None and seen == tag else dict(vars(owner)), tag))
+    return found
 
 
 def prepare(ns: dict) -> None:
@@ -147,14 +152,8 @@ class State:
         self.ns_tag = _version(ns) if _tagged(ns) else None
         prepared = _NAMESPACE and _NAMESPACE[0] is ns and _NAMESPACE[2] == self.ns_tag
         self.saved_ns = _NAMESPACE[1] if prepared else dict(ns)
-        pristine = {id(owner): (saved, tag) for owner, saved, tag in _PRISTINE}
-        self.owners = []    # [owner, saved attributes, the version tag they were seen with]
-        for owner in _owners():
-            tag = _version(_dict_of(owner)) if _version is not None else None
-            saved, pristine_tag = pristine.get(id(owner), (None, None))
-            if saved is None or tag != pristine_tag:
-                saved = dict(vars(owner))
-            self.owners.append([owner, saved, tag])
+        # [owner, saved attributes, the version tag they were seen with]
+        self.owners = [list(entry) for entry in _current_owners()]
         self.switches = (torch.get_default_dtype(), torch.is_grad_enabled(),
                          torch.is_anomaly_enabled())
 
